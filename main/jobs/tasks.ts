@@ -1,0 +1,10 @@
+import type { Task } from './task';
+import { diagnostics } from './diagnostics';
+
+/**
+ * Every kind of job a worker can run. Domains add their tasks here (one line each); the worker imports this
+ * map, so task code never runs on the main thread.
+ */
+export const tasks: Record<string, Task<any, any>> = {
+  'system.diagnostics': diagnostics,
+};

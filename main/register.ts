@@ -1,0 +1,4 @@
+/**
+ * Side-effect imports that register domain start-up hooks (createContext runs them). One line per domain.
+ */
+export {};

@@ -1,0 +1,8 @@
+import type { JobInfo } from './jobs';
+
+/** Every event pushed from the main side to the renderer. Add domain events here. */
+export type AppEvent =
+  | { type: 'job'; job: JobInfo }
+  | { type: 'job.log'; jobId: string; level: 'info' | 'warn' | 'error'; message: string; time: string }
+  | { type: 'job.event'; jobId: string; kind: string; payload: unknown }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string; time: string };
