@@ -271,7 +271,7 @@ export class JobRunner {
         .prepare(
           `UPDATE jobs SET status=?, result_json=?, error=?, finished_at=?, eta_seconds=NULL,
              progress=CASE WHEN ?='done' THEN 1 ELSE progress END,
-             stage=CASE WHEN ?='done' THEN NULL ELSE stage END WHERE id=?`,
+             stage=CASE WHEN ? IN ('done','cancelled') THEN NULL ELSE stage END WHERE id=?`,
         )
         .run(status, result === null || result === undefined ? null : JSON.stringify(result), error, new Date().toISOString(), status, status, id);
     }

@@ -87,7 +87,7 @@ export class GraphBuilder {
     const a: Record<string, AttrValue> = {};
     for (const [k, v] of Object.entries(attrs)) if (v !== undefined) a[k] = toAttr(k, v);
     const def = OPS[op];
-    const inferred = def ? def.infer(inputs, a, nOut) : null;
+    const inferred = def ? def.infer(inputs, a, nOut, (v) => this.initializers.find((i) => i.name === v.name)) : null;
     const outs: Value[] = [];
     for (let i = 0; i < nOut; i++) {
       const name = i === 0 && outName ? outName : this.fresh(`${op}${nOut > 1 ? `_${i}` : ''}`);

@@ -1,4 +1,5 @@
 import { core } from './001_core';
+import { dataset } from './002_dataset';
 
 export interface Migration {
   /** Strictly increasing; never renumber a shipped migration. */
@@ -8,4 +9,4 @@ export interface Migration {
 }
 
 /** Every schema change, in order. Append a file per change; never edit one that has shipped. */
-export const migrations: Migration[] = [core];
+export const migrations: Migration[] = [core, dataset];

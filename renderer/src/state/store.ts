@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { JobInfo } from '../../../shared/jobs';
+import { isTerminal, type JobInfo } from '../../../shared/jobs';
 import type { Settings, SystemInfo } from '../../../shared/api/system';
 import { api } from '../api';
 
@@ -53,7 +53,12 @@ export const useApp = create<AppState>((set, get) => ({
     set({ settings });
   },
   upsertJob(j) {
-    set((s) => ({ jobs: { ...s.jobs, [j.id]: j } }));
+    set((s) => {
+      const cur = s.jobs[j.id];
+      // Answers and pushed events can arrive out of order: never let a stale snapshot undo a finished state.
+      if (cur && isTerminal(cur.status) && !isTerminal(j.status)) return s;
+      return { jobs: { ...s.jobs, [j.id]: j } };
+    });
   },
   async refreshJobs() {
     const list = await api.call('jobs.list', {});

@@ -1,0 +1,3 @@
+export * from './dtype';
+export * from './reader';
+export * from './writer';
