@@ -69,3 +69,14 @@ test('after SIGKILL mid-job, the next start shows that job interrupted', async (
     await second.stop();
   }
 });
+
+test('a finished job shows its log and result in the detail view', async ({ host, page }) => {
+  await page.goto(`${host.url}#/jobs`);
+  await page.getByTestId('diag-steps').fill('3');
+  await page.getByTestId('start-diagnostics').click();
+  const row = page.getByTestId('job-row').first();
+  await expect(row).toHaveAttribute('data-status', 'done');
+  await row.getByRole('button', { name: /Diagnostics/ }).click();
+  await expect(page.getByTestId('job-log')).toContainText('3 steps');
+  await expect(page.getByTestId('job-detail')).toContainText('gflops');
+});

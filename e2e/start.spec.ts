@@ -52,8 +52,8 @@ test('Electron window: sandboxed preload exposes the bridge and the shell render
   try {
     const win = await app.firstWindow();
     await expect(win.getByTestId('nav-dataset')).toBeVisible();
-    expect(await win.evaluate(() => typeof (window as unknown as { require?: unknown }).require)).toBe('undefined');
-    expect(await win.evaluate(() => (window as unknown as { safeedit?: { transport: string } }).safeedit?.transport)).toBe('electron');
+    expect(await win.evaluate(() => typeof (globalThis as unknown as { require?: unknown }).require)).toBe('undefined');
+    expect(await win.evaluate(() => (globalThis as unknown as { safeedit?: { transport: string } }).safeedit?.transport)).toBe('electron');
   } finally {
     await app.close();
   }

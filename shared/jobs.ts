@@ -21,3 +21,10 @@ export interface JobInfo {
 export function isTerminal(s: JobStatus): boolean {
   return s === 'done' || s === 'failed' || s === 'cancelled' || s === 'interrupted';
 }
+
+export interface JobLogLine {
+  id: number;
+  time: string;
+  level: 'info' | 'warn' | 'error';
+  message: string;
+}

@@ -41,6 +41,7 @@ export const diagnostics: Task<DiagnosticsInput, DiagnosticsResult> = async (inp
     ctx.progress((s + 1) / input.steps, `step ${s + 1}/${input.steps}`);
   }
   throwIfCancelled(ctx);
+  ctx.log(`${input.steps} steps, ${(flops / 1e9).toFixed(2)} GFLOP in ${(busyMs / 1000).toFixed(2)} s`);
   let checksum = 0;
   for (let i = 0; i < n * n; i++) checksum += c[i];
   return { steps: input.steps, gflops: flops / (busyMs / 1000) / 1e9, checksum };

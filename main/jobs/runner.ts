@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Db } from '../store/db';
 import type { EventBus } from '../util/events';
 import type { FromWorker, WorkerData } from './protocol';
-import { type JobInfo, type JobStatus, isTerminal } from '../../shared/jobs';
+import { type JobInfo, type JobLogLine, type JobStatus, isTerminal } from '../../shared/jobs';
 import { AppError } from '../../shared/errors';
 
 interface JobRow {
@@ -112,6 +112,13 @@ export class JobRunner {
     const r = this.db.prepare('SELECT * FROM jobs WHERE id=?').get(id) as JobRow | undefined;
     if (!r) throw new AppError('not_found', `no job with id ${id}`);
     return rowToInfo(r);
+  }
+
+  logs(id: string, afterId = 0): JobLogLine[] {
+    this.get(id);
+    return this.db
+      .prepare('SELECT id, time, level, message FROM job_logs WHERE job_id=? AND id>? ORDER BY id LIMIT 5000')
+      .all(id, afterId) as JobLogLine[];
   }
 
   start(kind: string, input: unknown, title: string): JobInfo {

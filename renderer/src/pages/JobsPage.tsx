@@ -1,13 +1,14 @@
-import { useState } from 'react';
+import { Fragment, useEffect, useState } from 'react';
 import { useApp } from '../state/store';
 import { api } from '../api';
 import { ProgressBar, fmtEta } from '../components/Progress';
-import { isTerminal } from '../../../shared/jobs';
+import { isTerminal, type JobInfo, type JobLogLine } from '../../../shared/jobs';
 
 export function JobsPage() {
   const jobs = useApp((s) => s.jobs);
   const setError = useApp((s) => s.setError);
   const [steps, setSteps] = useState(40);
+  const [open, setOpen] = useState<string | null>(null);
   const list = Object.values(jobs).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   const start = async () => {
     try {
@@ -44,9 +45,12 @@ export function JobsPage() {
         </thead>
         <tbody>
           {list.map((j) => (
-            <tr key={j.id} data-testid="job-row" data-status={j.status} data-job-id={j.id}>
+            <Fragment key={j.id}>
+            <tr data-testid="job-row" data-status={j.status} data-job-id={j.id}>
               <td>
-                {j.title}
+                <button className="link" onClick={() => setOpen(open === j.id ? null : j.id)} aria-expanded={open === j.id}>
+                  {open === j.id ? '▾' : '▸'} {j.title}
+                </button>
                 <div className="muted small">{j.kind}</div>
               </td>
               <td>
@@ -70,6 +74,14 @@ export function JobsPage() {
                 )}
               </td>
             </tr>
+            {open === j.id && (
+              <tr>
+                <td colSpan={5}>
+                  <JobDetail job={j} />
+                </td>
+              </tr>
+            )}
+            </Fragment>
           ))}
           {list.length === 0 && (
             <tr>
@@ -81,5 +93,34 @@ export function JobsPage() {
         </tbody>
       </table>
     </section>
+  );
+}
+
+function JobDetail({ job }: { job: JobInfo }) {
+  const [lines, setLines] = useState<JobLogLine[]>([]);
+  useEffect(() => {
+    let alive = true;
+    const load = () => void api.call('jobs.logs', { id: job.id }).then((l) => alive && setLines(l));
+    load();
+    const off = api.onEvent((e) => {
+      if (e.type === 'job.log' && e.jobId === job.id) load();
+    });
+    return () => {
+      alive = false;
+      off();
+    };
+  }, [job.id]);
+  return (
+    <div className="job-detail" data-testid="job-detail">
+      <div className="muted small">
+        id {job.id} · created {new Date(job.createdAt).toLocaleString()}
+        {job.finishedAt ? ` · finished ${new Date(job.finishedAt).toLocaleString()}` : ''}
+      </div>
+      {job.error && <pre className="error-text">{job.error}</pre>}
+      {job.result != null && <pre className="small">{JSON.stringify(job.result, null, 2)}</pre>}
+      <pre className="log small" data-testid="job-log">
+        {lines.length ? lines.map((l) => `${l.time.slice(11, 19)} ${l.level.padEnd(5)} ${l.message}`).join('\n') : 'no log lines'}
+      </pre>
+    </div>
   );
 }
