@@ -1,4 +1,6 @@
 /**
  * Side-effect imports that register domain start-up hooks (createContext runs them). One line per domain.
  */
+import './dataset/startup';
+import './engine/runtime/register';
 export {};

@@ -26,6 +26,7 @@ await build({
   entryPoints: {
     cli: 'main/cli/index.ts',
     worker: 'main/jobs/worker.ts',
+    'engine-worker': 'main/engine/runtime/engine-worker.ts',
     electron: 'main/electron/main.ts',
   },
   outdir: 'out/main',

@@ -3,6 +3,11 @@ import type { RequestDef } from './define';
 import type { AppEvent } from './events';
 import { systemApi } from './api/system';
 import { jobsApi } from './api/jobs';
+import { datasetApi } from './api/dataset';
+import { evalApi } from './api/eval';
+import { engineApi } from './api/engine';
+import { modelsApi } from './api/models';
+import { experimentsApi } from './api/experiments';
 
 /**
  * The whole API between renderer (or any client) and the main-side services: request name → input schema →
@@ -11,6 +16,11 @@ import { jobsApi } from './api/jobs';
 export const contract = {
   ...systemApi,
   ...jobsApi,
+  ...datasetApi,
+  ...evalApi,
+  ...engineApi,
+  ...modelsApi,
+  ...experimentsApi,
 } as const;
 
 export type Contract = typeof contract;

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { tempDir } from './helpers';
@@ -194,5 +194,44 @@ describe('sharded checkpoints', () => {
     expect(errOf(() => openCheckpoint(dir)).message).toMatch(/invalid shard file name/);
     fs.writeFileSync(idx, '{oops');
     expect(errOf(() => openCheckpoint(dir)).message).toMatch(/not valid JSON/);
+  });
+});
+
+describe('large checkpoints are read lazily', () => {
+  it('opening a 3 GiB (sparse) file reads only the header; a tensor past 2^31 is read on its own', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'big.safetensors');
+    const big = 768 * 1048576 * 4; // [768, 1048576] F32 = 3 GiB
+    const header = Buffer.from(
+      JSON.stringify({
+        big: { dtype: 'F32', shape: [768, 1048576], data_offsets: [0, big] },
+        tail: { dtype: 'F32', shape: [4], data_offsets: [big, big + 16] },
+      }),
+    );
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64LE(BigInt(header.length));
+    const fd = fs.openSync(file, 'w');
+    fs.writeSync(fd, Buffer.concat([len, header]));
+    const tail = new Float32Array([1.5, -2, 3.25, 4]);
+    fs.writeSync(fd, Buffer.from(tail.buffer), 0, 16, 8 + header.length + big);
+    fs.closeSync(fd);
+    const spy = vi.spyOn(fs, 'readSync');
+    try {
+      const st = openSafetensors(file);
+      const requested = spy.mock.calls.reduce((s, c) => s + (typeof c[3] === 'number' ? c[3] : 0), 0);
+      expect(requested).toBe(8 + header.length);
+      expect(st.size).toBe(8 + header.length + big + 16);
+      spy.mockClear();
+      const t = st.tensors.get('tail')!;
+      expect(t.begin).toBeGreaterThan(2 ** 31);
+      expect(Array.from(readTensorF32(t))).toEqual(Array.from(tail));
+      expect(spy.mock.calls.reduce((s, c) => s + (typeof c[3] === 'number' ? c[3] : 0), 0)).toBe(16);
+      // the first chunk of the 3 GiB tensor streams without allocating the tensor
+      const first = tensorChunks(st.tensors.get('big')!, 1 << 20).next().value!;
+      expect(first.length).toBe(1 << 20);
+    } finally {
+      spy.mockRestore();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

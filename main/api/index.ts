@@ -4,11 +4,21 @@ import { contract, type Envelope, type RequestName } from '../../shared/contract
 import { AppError, toErrorShape } from '../../shared/errors';
 import { systemHandlers } from './system';
 import { jobsHandlers } from './jobs';
+import { datasetHandlers } from './dataset';
+import { evalHandlers } from './eval';
+import { engineHandlers } from './engine';
+import { modelsHandlers } from './models';
+import { experimentsHandlers } from './experiments';
 
 /** One handler per contract entry; `satisfies Handlers` makes a missing one a compile error. */
 export const handlers = {
   ...systemHandlers,
   ...jobsHandlers,
+  ...datasetHandlers,
+  ...evalHandlers,
+  ...engineHandlers,
+  ...modelsHandlers,
+  ...experimentsHandlers,
 } satisfies Handlers;
 
 function formatZodIssues(issues: { path: PropertyKey[]; message: string }[]): string {

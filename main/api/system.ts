@@ -4,6 +4,7 @@ import { DB_FILE, sqliteVersion } from '../store/db';
 import { APP_NAME, APP_VERSION } from '../util/version';
 import { listProviders, chooseProvider } from '../engine/runtime/providers';
 import { getSettings, setSettings } from '../settings';
+import { loadedProvider } from '../engine/runtime/manager';
 
 export const systemHandlers: HandlersFor<'system.info' | 'settings.get' | 'settings.set'> = {
   'system.info': (_input, ctx) => {
@@ -18,7 +19,7 @@ export const systemHandlers: HandlersFor<'system.info' | 'settings.get' | 'setti
       platform: `${process.platform}-${process.arch}`,
       transport: ctx.transport,
       executionProviders: providers,
-      activeProvider: chooseProvider(getSettings(ctx.db).providerPreference, providers).name,
+      activeProvider: loadedProvider(ctx.dataDir) ?? chooseProvider(getSettings(ctx.db).providerPreference, providers).name,
     };
   },
   'settings.get': (_input, ctx) => getSettings(ctx.db),

@@ -2,12 +2,17 @@ import { parseArgs } from 'node:util';
 import type { CliCommand, CliIO } from './types';
 import { createContext } from '../context';
 import { systemCommands } from './commands/system';
+import { datasetCommands } from './commands/dataset';
+import { engineCommands } from './commands/engine';
+import { modelsCommands } from './commands/models';
+import { evalCommands } from './commands/eval';
+import { runsCommands } from './commands/runs';
 import { AppError } from '../../shared/errors';
 import { APP_VERSION } from '../util/version';
 import '../register';
 
 /** Every CLI command; domains append theirs (one line each). */
-export const commands: CliCommand[] = [...systemCommands];
+export const commands: CliCommand[] = [...systemCommands, ...datasetCommands, ...engineCommands, ...modelsCommands, ...evalCommands, ...runsCommands];
 
 function help(io: CliIO) {
   io.out(`safeedit ${APP_VERSION} — SafeEdit Workbench command line\n\nUsage:`);
@@ -40,7 +45,7 @@ export async function runCli(argv: string[], io: CliIO = { out: (s) => console.l
   }
   let parsed;
   try {
-    parsed = parseArgs({ args: argv.slice(words), options: cmd.options ?? {}, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: argv.slice(words), options: cmd.options ?? {}, allowPositionals: true, strict: true, tokens: true });
   } catch (e) {
     io.err(`error: ${(e as Error).message}\nusage: ${cmd.usage}`);
     return 2;

@@ -15,7 +15,12 @@ export interface CliCommand {
   /** Which transport the context reports (the host command serves HTTP). Default 'cli'. */
   transport?: 'cli' | 'http';
   run(
-    args: { values: Record<string, string | boolean | (string | boolean)[] | undefined>; positionals: string[] },
+    args: {
+      values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+      positionals: string[];
+      /** options in command-line order (parseArgs tokens) */
+      tokens?: { kind: string; name?: string; value?: string }[];
+    },
     ctx: AppContext,
     io: CliIO,
   ): Promise<number>;

@@ -9,6 +9,8 @@ import { validateRecord, rawId, type ValidRecord } from './schema';
 
 /** How many problems a result lists (errorCount has the total). */
 export const MAX_REPORTED_ERRORS = 200;
+/** Reading stops when this many records in a row are bad and none was good: the file is not SafeEdit data. */
+export const GIVE_UP_AFTER_BAD = 1000;
 
 /** File-name patterns → split, first match wins (test_ALL before test). */
 const SPLIT_RULES: [RegExp, string][] = [
@@ -42,8 +44,8 @@ interface Analysis {
 }
 
 /** Reads and validates one file (nothing is stored). Never throws for bad content: problems become issues. */
-export async function analyseFile(db: Db, file: string): Promise<Analysis> {
-  const fileName = path.basename(file);
+export async function analyseFile(db: Db, file: string, name?: string): Promise<Analysis> {
+  const fileName = path.basename(name ?? file);
   const issues: DatasetIssue[] = [];
   let errorCount = 0;
   const add = (i: Omit<DatasetIssue, 'file'>) => {
@@ -68,6 +70,9 @@ export async function analyseFile(db: Db, file: string): Promise<Analysis> {
       file,
       ({ index, text }) => {
         total++;
+        if (records.length === 0 && invalid.size >= GIVE_UP_AFTER_BAD) {
+          throw new StructureError(`stopped reading: the first ${invalid.size} records are all invalid, so this does not look like a SafeEdit file`, index);
+        }
         let value: unknown;
         try {
           value = JSON.parse(text);
@@ -100,6 +105,8 @@ export async function analyseFile(db: Db, file: string): Promise<Analysis> {
     );
   } catch (e) {
     fatal = true;
+    // The problem that stopped reading is always listed, even when the list is full.
+    if (issues.length >= MAX_REPORTED_ERRORS) issues.pop();
     if (e instanceof StructureError) add({ index: e.index, id: null, field: null, message: e.message });
     else add({ index: null, id: null, field: null, message: `cannot read the file: ${(e as Error).message}` });
   }
@@ -134,7 +141,7 @@ export interface ImportOptions {
   split?: string;
   skipBad?: boolean;
   isDemo?: boolean;
-  /** Name recorded as provenance (default: the file's base name). */
+  /** The file's original name, recorded as provenance and used to infer the split (default: the path's base name). */
   displayName?: string;
 }
 
@@ -143,10 +150,9 @@ export interface ImportOptions {
  * importing the same content into the same split again changes nothing.
  */
 export async function importFile(db: Db, file: string, options: ImportOptions = {}): Promise<FileImportResult> {
-  const { inspection, records } = await analyseFile(db, file);
+  const { inspection, records } = await analyseFile(db, file, options.displayName);
   const split = options.split ?? inspection.inferredSplit;
   const base: FileImportResult = { ...inspection, split, status: 'failed', sourceId: null, imported: 0, skipped: 0, unchanged: 0 };
-  if (options.displayName) base.fileName = options.displayName;
   if (inspection.fatal) return base;
   const existing = db.prepare('SELECT id, record_count AS n, skipped_count AS s FROM dataset_sources WHERE sha256 = ? AND split = ?').get(inspection.sha256, split) as
     | { id: number; n: number; s: number }

@@ -1,5 +1,6 @@
 import type { Task } from './task';
 import { diagnostics } from './diagnostics';
+import { evalRejudgeTask, evalRunTask } from '../eval/task';
 
 /**
  * Every kind of job a worker can run. Domains add their tasks here (one line each); the worker imports this
@@ -7,4 +8,6 @@ import { diagnostics } from './diagnostics';
  */
 export const tasks: Record<string, Task<any, any>> = {
   'system.diagnostics': diagnostics,
+  'eval.run': evalRunTask,
+  'eval.rejudge': evalRejudgeTask,
 };

@@ -6,6 +6,8 @@ export const SplitName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/, '
 /** A stored record's stable key: "<split>:<id>", e.g. "test:903". */
 export const RecordKey = z.string().min(3).max(120);
 const FilePath = z.string().min(1).max(4096);
+/** The file's original name when path is an upload copy (provenance and split inference use it). */
+const FileName = z.string().min(1).max(255);
 
 export interface GeneralizationInputs {
   onlyHarmfulQuestion: string;
@@ -137,12 +139,12 @@ export type RecordFilter = z.infer<typeof RecordFilter>;
 
 export const datasetApi = {
   /** Reads and validates a file without importing: counts, errors, inferred split. */
-  'dataset.inspect': def(z.object({ path: FilePath }).strict()).returns<FileInspection>(),
+  'dataset.inspect': def(z.object({ path: FilePath, name: FileName.optional() }).strict()).returns<FileInspection>(),
   /** Imports files (each with an optional split; inferred otherwise). A file with errors imports nothing unless skipBad. */
   'dataset.import': def(
     z
       .object({
-        files: z.array(z.object({ path: FilePath, split: SplitName.optional() }).strict()).min(1).max(50),
+        files: z.array(z.object({ path: FilePath, split: SplitName.optional(), name: FileName.optional() }).strict()).min(1).max(50),
         skipBad: z.boolean().default(false),
       })
       .strict(),

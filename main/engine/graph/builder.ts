@@ -22,6 +22,7 @@ export class GraphBuilder {
   readonly initializers: Initializer[] = [];
   readonly values = new Map<string, Value>();
   private counter = 0;
+  private nodeNames = new Set<string>();
   private scope: string[] = [];
 
   constructor(readonly name: string) {}
@@ -31,6 +32,15 @@ export class GraphBuilder {
     const base = [...this.scope, hint].join('/');
     let n = base;
     while (this.values.has(n)) n = `${base}_${++this.counter}`;
+    return n;
+  }
+
+  /** Unique node name (node names live in their own namespace, separate from values). */
+  private freshNode(hint: string): string {
+    const base = [...this.scope, hint].join('/');
+    let n = base;
+    while (this.nodeNames.has(n)) n = `${base}_${++this.counter}`;
+    this.nodeNames.add(n);
     return n;
   }
 
@@ -99,7 +109,7 @@ export class GraphBuilder {
       inputs: inputs.map((x) => (x ? x.name : '')),
       outputs: outs.map((o) => o.name),
       attrs: a,
-      name: this.fresh(`n_${op}`),
+      name: this.freshNode(`n_${op}`),
     });
     return outs;
   }

@@ -1,5 +1,33 @@
 import type { Migration } from './index';
 
+/**
+ * Narrow copy of the filter columns, kept by triggers: counting and filtering search hits joins this instead of the
+ * wide text rows (see docs/benchmarks.md). Exported so main/dataset can add it to a data dir made by an early
+ * build of this migration that lacked it.
+ */
+export const DATASET_FACETS_SQL = `
+CREATE TABLE dataset_facets (
+  rid INTEGER PRIMARY KEY,
+  split TEXT NOT NULL,
+  category TEXT NOT NULL,
+  attack_name TEXT NOT NULL,
+  source_id INTEGER NOT NULL
+);
+CREATE INDEX dataset_facets_category ON dataset_facets(category);
+CREATE INDEX dataset_facets_attack ON dataset_facets(attack_name);
+CREATE INDEX dataset_facets_split ON dataset_facets(split);
+INSERT INTO dataset_facets(rid, split, category, attack_name, source_id) SELECT rowid, split, category, attack_name, source_id FROM dataset_records;
+CREATE TRIGGER dataset_facets_ai AFTER INSERT ON dataset_records BEGIN
+  INSERT INTO dataset_facets(rid, split, category, attack_name, source_id) VALUES (new.rowid, new.split, new.category, new.attack_name, new.source_id);
+END;
+CREATE TRIGGER dataset_facets_ad AFTER DELETE ON dataset_records BEGIN
+  DELETE FROM dataset_facets WHERE rid = old.rowid;
+END;
+CREATE TRIGGER dataset_facets_au AFTER UPDATE ON dataset_records BEGIN
+  UPDATE dataset_facets SET split = new.split, category = new.category, attack_name = new.attack_name, source_id = new.source_id WHERE rid = old.rowid;
+END;
+`;
+
 /** SafeEdit records, their import provenance, and an FTS5 index over prompts, questions and generations. */
 export const dataset: Migration = {
   version: 2,
@@ -39,12 +67,10 @@ CREATE TABLE dataset_records (
   UNIQUE (split, record_id)
 );
 CREATE INDEX dataset_records_source ON dataset_records(source_id);
-CREATE INDEX dataset_records_category ON dataset_records(category);
-CREATE INDEX dataset_records_attack ON dataset_records(attack_name);
 CREATE INDEX dataset_records_id ON dataset_records(record_id);
 CREATE VIRTUAL TABLE dataset_fts USING fts5(
   adversarial_prompt, question, unsafe_generation, safe_generation,
-  content='dataset_records', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2'
+  content='dataset_records', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2', prefix='2 3'
 );
 CREATE TRIGGER dataset_records_ai AFTER INSERT ON dataset_records BEGIN
   INSERT INTO dataset_fts(rowid, adversarial_prompt, question, unsafe_generation, safe_generation)
@@ -64,5 +90,5 @@ CREATE TABLE dataset_meta (
   key TEXT PRIMARY KEY,
   value TEXT NOT NULL
 );
-`,
+${DATASET_FACETS_SQL}`,
 };

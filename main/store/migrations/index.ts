@@ -1,5 +1,8 @@
 import { core } from './001_core';
 import { dataset } from './002_dataset';
+import { models } from './003_models';
+import { evalMigration } from './005_eval';
+import { experimentsMigration } from './006_experiments';
 
 export interface Migration {
   /** Strictly increasing; never renumber a shipped migration. */
@@ -9,4 +12,4 @@ export interface Migration {
 }
 
 /** Every schema change, in order. Append a file per change; never edit one that has shipped. */
-export const migrations: Migration[] = [core, dataset];
+export const migrations: Migration[] = [core, dataset, models, evalMigration, experimentsMigration];

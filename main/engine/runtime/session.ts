@@ -1,0 +1,89 @@
+// One ONNX Runtime session over a prepared decoder graph. Lives wherever it is created (the engine worker,
+// a job worker, a test): ORT's run() blocks its thread, so the app never creates one on the main thread.
+import { createRequire } from 'node:module';
+import type * as OrtTypes from 'onnxruntime-node';
+import type { DecoderRunner, Feed } from '../generate/generate';
+import { readPreparedWeight, type PreparedGraph } from '../decoder/prepare';
+
+const require = createRequire(import.meta.url);
+let ortMod: typeof OrtTypes | null = null;
+export function ort(): typeof OrtTypes {
+  ortMod ??= require('onnxruntime-node') as typeof OrtTypes;
+  return ortMod;
+}
+
+/** ORT execution-provider names for our provider ids. */
+const EP_NAME: Record<string, string> = { cpu: 'cpu', cuda: 'cuda', dml: 'dml', coreml: 'coreml', webgpu: 'webgpu', tensorrt: 'tensorrt' };
+
+export interface SessionOpenOptions {
+  provider: string;
+  /** intra-op threads for the CPU provider (default: ORT's choice) */
+  threads?: number;
+}
+
+export class DecoderSession implements DecoderRunner {
+  readonly layers: number;
+  readonly kvHeads: number;
+  readonly headDim: number;
+  readonly vocab: number;
+  readonly hidden: number;
+  readonly cacheDtype: 'float32' | 'float16';
+  /** per-run feeds of editable weights (defaults: the prepared weights) */
+  private overrides = new Map<string, Feed>();
+
+  private constructor(
+    readonly prepared: PreparedGraph,
+    private readonly session: OrtTypes.InferenceSession,
+    readonly provider: string,
+  ) {
+    const s = prepared.spec;
+    this.layers = s.layers;
+    this.kvHeads = s.kvHeads;
+    this.headDim = s.headDim;
+    this.vocab = s.vocab;
+    this.hidden = s.hidden;
+    this.cacheDtype = prepared.variant.dtype;
+    for (const name of prepared.variant.editable) {
+      const data = readPreparedWeight(prepared.dir, prepared.manifest, name);
+      const dims = prepared.manifest.tensors[name].dims;
+      this.overrides.set(name, data instanceof Float32Array ? { dtype: 'float32', dims, data } : { dtype: 'float16', dims, data });
+    }
+  }
+
+  static async open(prepared: PreparedGraph, o: SessionOpenOptions): Promise<DecoderSession> {
+    const ep = EP_NAME[o.provider];
+    if (!ep) throw new Error(`unknown execution provider '${o.provider}'`);
+    const session = await ort().InferenceSession.create(prepared.modelPath, {
+      executionProviders: [ep],
+      graphOptimizationLevel: 'all',
+      ...(o.threads ? { intraOpNumThreads: o.threads } : {}),
+      enableCpuMemArena: true,
+    });
+    return new DecoderSession(prepared, session, o.provider);
+  }
+
+  /** Replaces the value fed for an editable weight (e.g. an edited down_proj); null restores the original. */
+  setWeight(name: string, value: Feed | null): void {
+    if (!this.prepared.variant.editable.includes(name)) throw new Error(`'${name}' is not an editable weight of this session`);
+    if (value) this.overrides.set(name, value);
+    else {
+      const data = readPreparedWeight(this.prepared.dir, this.prepared.manifest, name);
+      const dims = this.prepared.manifest.tensors[name].dims;
+      this.overrides.set(name, data instanceof Float32Array ? { dtype: 'float32', dims, data } : { dtype: 'float16', dims, data });
+    }
+  }
+
+  async run(feeds: Record<string, Feed>): Promise<Record<string, Feed>> {
+    const O = ort();
+    const t: Record<string, OrtTypes.Tensor> = {};
+    for (const [k, f] of [...Object.entries(feeds), ...this.overrides]) t[k] = new O.Tensor(f.dtype, f.data, f.dims);
+    const out = await this.session.run(t);
+    const res: Record<string, Feed> = {};
+    for (const [k, v] of Object.entries(out)) res[k] = { dtype: v.type as Feed['dtype'], dims: [...v.dims], data: v.data as never };
+    return res;
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}

@@ -1,0 +1,154 @@
+// Generation benchmark on a Qwen2-0.5B-shaped random model (f32, CPU): prefill and decode tokens/s at batch
+// 1 and 8, and decode as a fraction of the memory-bandwidth bound measured on this machine.
+// Run through scripts/bench-generate.mjs (bundles this file with esbuild).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { ExternalDataWriter, writeModel } from '../../main/engine/graph/onnx';
+import { buildDecoderGraph, DEFAULT_VARIANT } from '../../main/engine/decoder/graph';
+import { WEIGHTS_FILE, type PreparedGraph } from '../../main/engine/decoder/prepare';
+import type { DecoderSpec, WeightRef } from '../../main/engine/decoder/spec';
+import { DecoderSession } from '../../main/engine/runtime/session';
+import { generate } from '../../main/engine/generate/generate';
+
+const args = process.argv.slice(2);
+const arg = (k: string, d: number) => {
+  const i = args.indexOf(`--${k}`);
+  return i >= 0 ? Number(args[i + 1]) : d;
+};
+const LAYERS = arg('layers', 24);
+const PROMPT = arg('prompt', 64);
+const NEW = arg('new', 32);
+
+const spec: DecoderSpec = {
+  layers: LAYERS, hidden: 896, heads: 14, kvHeads: 2, headDim: 64, inter: 4864, vocab: 151936, eps: 1e-6,
+  norm: 'rms', activation: 'silu', position: 'rope', rope: { theta: 1e6, dim: 64, scaling: { type: 'default' } },
+  gatedMlp: true, linearLayout: 'out_in', fusedQkv: false, slidingWindow: null,
+  globals: { embed: 'embed', finalNorm: 'norm' },
+  layerTensors: Array.from({ length: LAYERS }, (_, i) => ({
+    attnNorm: `l${i}.ln1`, q: `l${i}.q`, k: `l${i}.k`, v: `l${i}.v`, qBias: `l${i}.qb`, kBias: `l${i}.kb`, vBias: `l${i}.vb`,
+    o: `l${i}.o`, mlpNorm: `l${i}.ln2`, gate: `l${i}.gate`, up: `l${i}.up`, down: `l${i}.down`,
+  })),
+  eosTokenIds: [], padTokenId: 0,
+};
+const H = spec.hidden, I = spec.inter, q = spec.heads * spec.headDim, kv = spec.kvHeads * spec.headDim;
+const shapes: Record<string, number[]> = { embed: [spec.vocab, H], norm: [H] };
+spec.layerTensors.forEach((l) => {
+  const s: [string | undefined, number[]][] = [
+    [l.attnNorm, [H]], [l.q, [q, H]], [l.k, [kv, H]], [l.v, [kv, H]], [l.qBias, [q]], [l.kBias, [kv]], [l.vBias, [kv]],
+    [l.o, [H, q]], [l.mlpNorm, [H]], [l.gate, [I, H]], [l.up, [I, H]], [l.down, [H, I]],
+  ];
+  for (const [n, d] of s) shapes[n!] = d;
+});
+
+function machine(): string {
+  const cpus = os.cpus();
+  return `${cpus[0]?.model ?? 'cpu'} × ${cpus.length} logical cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.platform()}-${os.arch()}, Node ${process.versions.node}`;
+}
+
+/** Copy bandwidth: bytes read + written per second by large memcpys (best of several), on one thread and on
+ *  every core at once (worker threads over one SharedArrayBuffer); the larger is the machine's bound. */
+async function memBandwidth(): Promise<{ oneThread: number; allCores: number }> {
+  const n = 512 << 20;
+  const a = Buffer.alloc(n, 1);
+  const b = Buffer.alloc(n);
+  let best = Infinity;
+  a.copy(b); // fault the destination pages in first
+  for (let r = 0; r < 8; r++) {
+    const t = performance.now();
+    a.copy(b);
+    best = Math.min(best, performance.now() - t);
+  }
+  const oneThread = (2 * n) / (best / 1000);
+  const threads = os.cpus().length;
+  const sab = new SharedArrayBuffer(2 * n);
+  const code = `const { parentPort, workerData } = require('node:worker_threads');
+    const { sab, n, k, threads } = workerData;
+    const chunk = Math.floor(n / threads);
+    const src = new Uint8Array(sab, k * chunk, chunk), dst = new Uint8Array(sab, n + k * chunk, chunk);
+    dst.fill(1); src.fill(2);
+    parentPort.on('message', () => { dst.set(src); parentPort.postMessage(0); });
+    parentPort.postMessage('ready');`;
+  const ws = Array.from({ length: threads }, (_, k) => new Worker(code, { eval: true, workerData: { sab, n, k, threads } }));
+  await Promise.all(ws.map((w) => new Promise((r) => w.once('message', r))));
+  let bestAll = Infinity;
+  for (let r = 0; r < 5; r++) {
+    const t = performance.now();
+    ws.forEach((w) => w.postMessage(0));
+    await Promise.all(ws.map((w) => new Promise((res) => w.once('message', res))));
+    bestAll = Math.min(bestAll, performance.now() - t);
+  }
+  await Promise.all(ws.map((w) => w.terminate()));
+  return { oneThread, allCores: (2 * n) / (bestAll / 1000) };
+}
+
+async function main() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'safeedit-bench-'));
+  try {
+    console.error(`writing random weights (${LAYERS} layers) to ${dir}…`);
+    const w = new ExternalDataWriter(path.join(dir, WEIGHTS_FILE));
+    const refs = new Map<string, WeightRef>();
+    let s = 12345;
+    let params = 0;
+    for (const [name, dims] of Object.entries(shapes)) {
+      const n = dims.reduce((x, y) => x * y, 1);
+      params += n;
+      const data = new Float32Array(n);
+      const isNorm = dims.length === 1 && /ln|norm/.test(name);
+      for (let i = 0; i < n; i++) {
+        s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+        data[i] = isNorm ? 1 : (s / 2 ** 32 - 0.5) * 0.05;
+      }
+      refs.set(name, { dims, data: w.append(data) });
+    }
+    w.close();
+    const g = buildDecoderGraph(spec, (n) => refs.get(n)!, DEFAULT_VARIANT);
+    const modelPath = path.join(dir, 'decoder.onnx');
+    writeModel(g, modelPath);
+    const manifest = { dtype: 'float32' as const, tensors: {} };
+    const prepared: PreparedGraph = { dir, modelPath, spec, manifest, variant: DEFAULT_VARIANT };
+    console.error('creating session…');
+    const t0 = performance.now();
+    const session = await DecoderSession.open(prepared, { provider: 'cpu' });
+    const loadS = (performance.now() - t0) / 1000;
+    const mem0 = await memBandwidth();
+    const bytesPerToken = params * 4; // every weight is read once per decode step (the tied embedding as the head)
+    const rows: { batch: number; prefill: number; decode: number }[] = [];
+    const prompt = (b: number) => Array.from({ length: PROMPT }, (_, i) => (i * 7919 + b * 104729) % spec.vocab);
+    await generate(session, [prompt(0)], { maxNewTokens: 2, eosTokenIds: [], padTokenId: 0 }); // warm-up
+    for (const batch of [1, 8]) {
+      const prompts = Array.from({ length: batch }, (_, b) => prompt(b));
+      const r = await generate(session, prompts, { maxNewTokens: NEW, eosTokenIds: [], padTokenId: 0 });
+      rows.push({ batch, prefill: (batch * PROMPT) / r.timing.prefillS, decode: (batch * r.timing.decodeSteps) / r.timing.decodeS });
+      console.error(`batch ${batch}: prefill ${rows.at(-1)!.prefill.toFixed(1)} tok/s, decode ${rows.at(-1)!.decode.toFixed(2)} tok/s`);
+    }
+    await session.release();
+    // measured before and after the runs (this machine may be shared): the best is the bound
+    const mem1 = await memBandwidth();
+    const mem = { oneThread: Math.max(mem0.oneThread, mem1.oneThread), allCores: Math.max(mem0.allCores, mem1.allCores) };
+    const bw = Math.max(mem.oneThread, mem.allCores);
+    const bound = bw / bytesPerToken;
+    const res = {
+      loadAverage: os.loadavg(),
+      machine: machine(),
+      model: { layers: LAYERS, hidden: H, heads: spec.heads, kvHeads: spec.kvHeads, intermediate: I, vocab: spec.vocab, parameters: params, dtype: 'float32', provider: 'cpu' },
+      promptTokens: PROMPT,
+      newTokens: NEW,
+      sessionLoadS: loadS,
+      memcpyBandwidthGBs: { oneThread: mem.oneThread / 1e9, allCores: mem.allCores / 1e9, used: bw / 1e9 },
+      weightBytesPerToken: bytesPerToken,
+      decodeBoundTokS: bound,
+      results: rows.map((r) => ({ ...r, decodePctOfBound: r.batch === 1 ? (100 * r.decode) / bound : null })),
+      batch8OverBatch1Decode: rows[1].decode / rows[0].decode,
+    };
+    console.log(JSON.stringify(res, null, 2));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
