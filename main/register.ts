@@ -3,4 +3,5 @@
  */
 import './dataset/startup';
 import './engine/runtime/register';
+import './engine/models/startup';
 export {};

@@ -27,6 +27,7 @@ await build({
     cli: 'main/cli/index.ts',
     worker: 'main/jobs/worker.ts',
     'engine-worker': 'main/engine/runtime/engine-worker.ts',
+    'judge-worker': 'main/engine/classifier/worker.ts',
     electron: 'main/electron/main.ts',
   },
   outdir: 'out/main',

@@ -45,7 +45,7 @@ export function barChart(o: { title: string; groups: BarGroup[]; series: string[
   const H = o.height ?? 200;
   const max = o.max ?? 100;
   const left = 34;
-  const top = 24;
+  const top = 30;
   const bottom = 34;
   const plotH = H - top - bottom;
   const plotW = W - left - 8;

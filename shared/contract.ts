@@ -8,6 +8,8 @@ import { evalApi } from './api/eval';
 import { engineApi } from './api/engine';
 import { modelsApi } from './api/models';
 import { experimentsApi } from './api/experiments';
+import { editingApi } from './api/editing';
+import { demoApi } from './api/demo';
 
 /**
  * The whole API between renderer (or any client) and the main-side services: request name → input schema →
@@ -21,6 +23,8 @@ export const contract = {
   ...engineApi,
   ...modelsApi,
   ...experimentsApi,
+  ...editingApi,
+  ...demoApi,
 } as const;
 
 export type Contract = typeof contract;

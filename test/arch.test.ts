@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
-import { goldenModelDir, loadGolden, tinyModel } from './models';
+import { goldenModelDir, loadGolden, sparseSafetensors, tinyModel } from './models';
+import { tempDir } from './helpers';
 import { estimateMemory, parseRope, resolveModel, weight, SUPPORTED_ARCHS } from '../main/engine/arch/registry';
 import { ropeInvFreq } from '../main/engine/arch/rope';
 import { readTensorF32, writeSafetensors, openSafetensors, readTensorRaw } from '../main/engine/safetensors';
@@ -203,5 +204,50 @@ describe('config and checkpoint errors', () => {
     const dir = tinyModel('llama');
     fs.rmSync(path.join(dir, 'model.safetensors'));
     expect(() => resolveModel(dir)).toThrow(/no model\.safetensors or model\.safetensors\.index\.json/);
+  });
+});
+
+describe('a 7B-shaped checkpoint (sparse files, 13.5 GB apparent size)', () => {
+  it('resolves from headers alone with Llama-2-7B\'s parameter count and memory estimate', () => {
+    const dir = tempDir('safeedit-7b-');
+    const [V, H, I, L] = [32000, 4096, 11008, 32];
+    const layer = (i: number) => [
+      { name: `model.layers.${i}.input_layernorm.weight`, shape: [H] },
+      { name: `model.layers.${i}.self_attn.q_proj.weight`, shape: [H, H] },
+      { name: `model.layers.${i}.self_attn.k_proj.weight`, shape: [H, H] },
+      { name: `model.layers.${i}.self_attn.v_proj.weight`, shape: [H, H] },
+      { name: `model.layers.${i}.self_attn.o_proj.weight`, shape: [H, H] },
+      { name: `model.layers.${i}.post_attention_layernorm.weight`, shape: [H] },
+      { name: `model.layers.${i}.mlp.gate_proj.weight`, shape: [I, H] },
+      { name: `model.layers.${i}.mlp.up_proj.weight`, shape: [I, H] },
+      { name: `model.layers.${i}.mlp.down_proj.weight`, shape: [H, I] },
+    ];
+    const bf = (ts: { name: string; shape: number[] }[]) => ts.map((t) => ({ ...t, dtype: 'BF16' as const }));
+    const shard1 = bf([{ name: 'model.embed_tokens.weight', shape: [V, H] }, ...Array.from({ length: 16 }, (_, i) => layer(i)).flat()]);
+    const shard2 = bf([...Array.from({ length: 16 }, (_, i) => layer(i + 16)).flat(), { name: 'model.norm.weight', shape: [H] }, { name: 'lm_head.weight', shape: [V, H] }]);
+    const files = ['model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors'];
+    const sizes = [sparseSafetensors(path.join(dir, files[0]), shard1), sparseSafetensors(path.join(dir, files[1]), shard2)];
+    const weightMap = Object.fromEntries([...shard1.map((t) => [t.name, files[0]]), ...shard2.map((t) => [t.name, files[1]])]);
+    fs.writeFileSync(path.join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: {}, weight_map: weightMap }));
+    fs.writeFileSync(
+      path.join(dir, 'config.json'),
+      JSON.stringify({
+        architectures: ['LlamaForCausalLM'], model_type: 'llama', hidden_size: H, intermediate_size: I, num_attention_heads: 32,
+        num_hidden_layers: L, num_key_value_heads: 32, max_position_embeddings: 4096, rms_norm_eps: 1e-5, vocab_size: V,
+        hidden_act: 'silu', rope_theta: 10000, bos_token_id: 1, eos_token_id: 2, tie_word_embeddings: false, torch_dtype: 'float16',
+      }),
+    );
+    try {
+      const s = resolveModel(dir);
+      expect(s.parameters).toBe(6_738_415_616);
+      expect(s.checkpoint.fileBytes).toBe(sizes[0] + sizes[1]);
+      expect(s.checkpoint.fileBytes).toBeGreaterThan(13e9);
+      expect(s.dtype).toBe('BF16');
+      const m = estimateMemory(s, { context: 4096 });
+      expect(m.weightsF32).toBe(6_738_415_616 * 4);
+      expect(m.kvCache).toBe(2 * 32 * 32 * 128 * 4096 * 4); // 4 GiB of f32 K/V at 4096 tokens
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

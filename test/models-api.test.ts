@@ -7,7 +7,8 @@ import { goldenModelDir, loadGolden, tinyModel } from './models';
 import { call } from '../main/cli/call';
 import { runCli } from '../main/cli/index';
 import { currentModelLoader, setModelLoader } from '../main/engine/models/loader';
-import type { AppContext } from '../main/context';
+import { createContext, type AppContext } from '../main/context';
+import { setModelState } from '../main/engine/models/registry';
 
 let ctx: AppContext;
 beforeAll(async () => {
@@ -127,6 +128,22 @@ describe('models requests', () => {
     } finally {
       setModelLoader(runtime);
     }
+  });
+});
+
+describe('load state across restarts', () => {
+  it('a UI process resets stale ready/loading states; a CLI process leaves them', async () => {
+    const dataDir = tempDir('safeedit-models-restart-');
+    const a = await createContext({ dataDir, transport: 'cli' });
+    const m = await call(a, 'models.add', { path: goldenModelDir('gpt2') });
+    setModelState(a.db, m.id, 'ready');
+    await a.close();
+    const cli = await createContext({ dataDir, transport: 'cli' });
+    expect((await call(cli, 'models.get', { id: m.id })).state).toBe('ready');
+    await cli.close();
+    const host = await createContext({ dataDir, transport: 'http' });
+    expect((await call(host, 'models.get', { id: m.id })).state).toBe('registered');
+    await host.close();
   });
 });
 

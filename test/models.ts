@@ -54,3 +54,24 @@ export function tinyModel(arch: ArchName, options: TinyOptions = {}): string {
   writeTinyModel(dir, arch, options);
   return dir;
 }
+
+/** A safetensors file whose data section is a hole (sparse): real header, real size, no disk used.
+ *  For testing multi-GB checkpoints (header validation, resolve, memory estimates) without the bytes. */
+export function sparseSafetensors(file: string, tensors: { name: string; dtype: 'F32' | 'F16' | 'BF16'; shape: number[] }[]): number {
+  const size = { F32: 4, F16: 2, BF16: 2 };
+  const header: Record<string, unknown> = {};
+  let off = 0;
+  for (const t of tensors) {
+    const n = t.shape.reduce((a, b) => a * b, 1) * size[t.dtype];
+    header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [off, off + n] };
+    off += n;
+  }
+  const json = Buffer.from(JSON.stringify(header));
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(json.length));
+  const fd = fs.openSync(file, 'w');
+  fs.writeSync(fd, Buffer.concat([len, json]));
+  fs.ftruncateSync(fd, 8 + json.length + off);
+  fs.closeSync(fd);
+  return 8 + json.length + off;
+}

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { tempDir } from './helpers';
 import {
+  bf16ToF16,
   bf16ToF32,
   f16ToF32,
   f32ToBf16,
@@ -153,7 +154,10 @@ describe('safetensors round trip and conversions', () => {
       if (e === 31 && i & 0x3ff) continue; // NaN payloads
       expect(back[i]).toBe(i);
     }
-    expect(f32ToF16(new Float32Array([1e6, 1 + 2 ** -11, 1 + 3 * 2 ** -11]))).toEqual(new Uint16Array([0x7c00, 0x3c00, 0x3c02]));
+    expect(f32ToF16(new Float32Array([1e6, 1 + 2 ** -11, 1 + 3 * 2 ** -11, 65520]))).toEqual(new Uint16Array([0x7c00, 0x3c00, 0x3c02, 0x7c00]));
+    // saturating (used for weights): out-of-range values clamp to ±65504 instead of becoming Inf
+    expect(f32ToF16(new Float32Array([1e6, -1e6, 65520, Infinity]), undefined, true)).toEqual(new Uint16Array([0x7bff, 0xfbff, 0x7bff, 0x7c00]));
+    expect(bf16ToF16(f32ToBf16(new Float32Array([3e38, 2])))).toEqual(new Uint16Array([0x7bff, 0x4000]));
   });
 
   it('bf16 conversion rounds to nearest even and is exact back', () => {
@@ -216,16 +220,17 @@ describe('large checkpoints are read lazily', () => {
     fs.writeSync(fd, Buffer.from(tail.buffer), 0, 16, 8 + header.length + big);
     fs.closeSync(fd);
     const spy = vi.spyOn(fs, 'readSync');
+    /** bytes asked for by readSync(fd, buf, offset, length, position) calls */
+    const requestedBytes = () => spy.mock.calls.reduce((s, c) => s + Number((c as unknown[])[3] ?? 0), 0);
     try {
       const st = openSafetensors(file);
-      const requested = spy.mock.calls.reduce((s, c) => s + (typeof c[3] === 'number' ? c[3] : 0), 0);
-      expect(requested).toBe(8 + header.length);
+      expect(requestedBytes()).toBe(8 + header.length);
       expect(st.size).toBe(8 + header.length + big + 16);
       spy.mockClear();
       const t = st.tensors.get('tail')!;
       expect(t.begin).toBeGreaterThan(2 ** 31);
       expect(Array.from(readTensorF32(t))).toEqual(Array.from(tail));
-      expect(spy.mock.calls.reduce((s, c) => s + (typeof c[3] === 'number' ? c[3] : 0), 0)).toBe(16);
+      expect(requestedBytes()).toBe(16);
       // the first chunk of the 3 GiB tensor streams without allocating the tensor
       const first = tensorChunks(st.tensors.get('big')!, 1 << 20).next().value!;
       expect(first.length).toBe(1 << 20);

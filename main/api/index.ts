@@ -9,6 +9,8 @@ import { evalHandlers } from './eval';
 import { engineHandlers } from './engine';
 import { modelsHandlers } from './models';
 import { experimentsHandlers } from './experiments';
+import { editingHandlers } from './editing';
+import { demoHandlers } from './demo';
 
 /** One handler per contract entry; `satisfies Handlers` makes a missing one a compile error. */
 export const handlers = {
@@ -19,6 +21,8 @@ export const handlers = {
   ...engineHandlers,
   ...modelsHandlers,
   ...experimentsHandlers,
+  ...editingHandlers,
+  ...demoHandlers,
 } satisfies Handlers;
 
 function formatZodIssues(issues: { path: PropertyKey[]; message: string }[]): string {

@@ -7,12 +7,14 @@ import { engineCommands } from './commands/engine';
 import { modelsCommands } from './commands/models';
 import { evalCommands } from './commands/eval';
 import { runsCommands } from './commands/runs';
+import { editCommands } from './commands/edit';
+import { demoCommands } from './commands/demo';
 import { AppError } from '../../shared/errors';
 import { APP_VERSION } from '../util/version';
 import '../register';
 
 /** Every CLI command; domains append theirs (one line each). */
-export const commands: CliCommand[] = [...systemCommands, ...datasetCommands, ...engineCommands, ...modelsCommands, ...evalCommands, ...runsCommands];
+export const commands: CliCommand[] = [...systemCommands, ...datasetCommands, ...engineCommands, ...modelsCommands, ...evalCommands, ...runsCommands, ...editCommands, ...demoCommands];
 
 function help(io: CliIO) {
   io.out(`safeedit ${APP_VERSION} — SafeEdit Workbench command line\n\nUsage:`);

@@ -92,6 +92,8 @@ export interface EditGraphOptions {
   params: string[];
   /** whether the KL term is part of the differentiated loss (paper) or only reported (EasyEdit) */
   klGrad: boolean;
+  /** KL(original ‖ current) (EasyEdit) or KL(current ‖ original) (paper Eq. 9) */
+  klDirection: 'ref-first' | 'current-first';
 }
 
 /**
@@ -133,7 +135,8 @@ export function buildEditGraphs(spec: DecoderSpec, weights: WeightSource, o: Edi
   const nllW = s.input(NLL_WEIGHT, 'float32', []);
   const klW = s.input(KL_WEIGHT, 'float32', []);
   const nll = softmaxCrossEntropy(s, s.values.get(NLL_LOGITS)!, labels, { ignoreIndex: -100 }); // []
-  const kl = klDivergence(s, ref, s.values.get(KL_LOGITS)!); // []
+  const cur = s.values.get(KL_LOGITS)!; // [klrows, vocab]
+  const kl = o.klDirection === 'ref-first' ? klDivergence(s, ref, cur) : klDivergence(s, cur, ref); // []
   s.output(nll, OUT_NLL);
   s.output(kl, OUT_KL);
   const weightedNll = s.op1('Mul', [nll, nllW]); // []

@@ -23,6 +23,7 @@ export interface LayerSessions {
   layer: number;
   params: string[];
   klGrad: boolean;
+  klDirection: 'ref-first' | 'current-first';
   prefix: OrtTypes.InferenceSession;
   rows: OrtTypes.InferenceSession;
   step: OrtTypes.InferenceSession;
@@ -87,17 +88,17 @@ export class EditModel {
   }
 
   /** ORT sessions of the edit graphs for a layer (built and written to the engine cache once, then reused). */
-  async layerSessions(layer: number, klGrad: boolean): Promise<LayerSessions> {
+  async layerSessions(layer: number, klGrad: boolean, klDirection: 'ref-first' | 'current-first'): Promise<LayerSessions> {
     const params = editTargets(this.ms, layer);
     const c = this.cache;
-    if (c && c.layer === layer && c.klGrad === klGrad) return c;
+    if (c && c.layer === layer && c.klGrad === klGrad && c.klDirection === klDirection) return c;
     await this.releaseLayer();
-    const key = crypto.createHash('sha256').update(JSON.stringify({ v: GRAPH_VERSION, layer, params, klGrad })).digest('hex').slice(0, 12);
+    const key = crypto.createHash('sha256').update(JSON.stringify({ v: GRAPH_VERSION, layer, params, klGrad, klDirection })).digest('hex').slice(0, 12);
     const file = (kind: string) => path.join(this.prepared.dir, `edit-${key}-${kind}.onnx`);
     const meta = path.join(this.prepared.dir, `edit-${key}.json`);
     let grads: Record<string, string>;
     if (!fs.existsSync(meta)) {
-      const g = buildEditGraphs(this.spec, weightSourceFromManifest(this.prepared.manifest), { layer, params, klGrad });
+      const g = buildEditGraphs(this.spec, weightSourceFromManifest(this.prepared.manifest), { layer, params, klGrad, klDirection });
       const write = (graph: Graph, kind: string) => {
         const tmp = `${file(kind)}.tmp`;
         writeModel(graph, tmp, { dataFile: `edit-${key}-${kind}.consts` });
@@ -117,7 +118,7 @@ export class EditModel {
         ...(this.threads ? { intraOpNumThreads: this.threads } : {}),
       });
     const [prefix, rows, step] = [await open('prefix'), await open('rows'), await open('step')];
-    this.cache = { layer, params, klGrad, prefix, rows, step, grads };
+    this.cache = { layer, params, klGrad, klDirection, prefix, rows, step, grads };
     return this.cache;
   }
 

@@ -9,9 +9,11 @@ import { generate } from '../engine/generate/generate';
 import { GREEDY } from '../engine/generate/sampling';
 import { DecoderSession } from '../engine/runtime/session';
 import { loadTokenizer } from '../engine/text/tokenizer';
+import { openClassifier } from '../engine/classifier/remote';
 import type { Editor, Generation, Generator, Judge } from './interfaces';
-import { folderHash } from './judge';
+import { folderHash, readJudgeFolder } from './judge';
 import { METHOD_TRAITS } from './protocol';
+import { openCaseEditor, type SwappableGenerator, type WeightEditMethod } from '../editing/editor';
 
 /** Why judging cannot run on this build (null once the engine provides sequence classifiers). */
 const JUDGE_MISSING = 'model engine not built yet: the safety classifier runtime (sequence-classifier graphs) is not available';
@@ -19,7 +21,7 @@ const JUDGE_MISSING = 'model engine not built yet: the safety classifier runtime
 const EDITOR_MISSING = 'model engine not built yet: per-case weight editing (DINM, FT-L, ProFS) is not available';
 
 export function capabilities(): { generation: boolean; judging: boolean; editing: boolean; reason: string | null } {
-  return { generation: true, judging: false, editing: false, reason: `${JUDGE_MISSING}; ${EDITOR_MISSING}` };
+  return { generation: true, judging: true, editing: true, reason: null };
 }
 
 /** Throws not_available when this build cannot run an evaluation with this edit method. */
@@ -46,7 +48,8 @@ export async function openGenerator(modelDir: string, o: OpenOptions): Promise<G
   const session = await DecoderSession.open(prepared, { provider: o.provider ?? 'cpu' });
   const eos = ms.eosTokenIds.length ? ms.eosTokenIds : tok.info.eosId !== null ? [tok.info.eosId] : [];
   const pad = ms.padTokenId ?? tok.info.padId ?? eos[0] ?? 0;
-  return {
+  let active = session; // the editor (openEditor) swaps in a session fed with the edited tensors
+  const gen: Generator = {
     modelHash,
     hasChatTemplate: tok.info.hasChatTemplate,
     async generate(prompts, options, signal): Promise<Generation[]> {
@@ -57,7 +60,7 @@ export async function openGenerator(modelDir: string, o: OpenOptions): Promise<G
         const full = options.chat ? tok.encodeChat([{ role: 'user', content: p }]) : tok.encode(p);
         return full.length > room ? full.slice(full.length - room) : full;
       });
-      const res = await generate(session, ids, {
+      const res = await generate(active, ids, {
         maxNewTokens: options.maxNewTokens,
         eosTokenIds: eos,
         padTokenId: pad,
@@ -75,15 +78,44 @@ export async function openGenerator(modelDir: string, o: OpenOptions): Promise<G
       await session.release();
     },
   };
+  swappable.set(gen, { ms, dataDir: o.dataDir, use: (s) => (active = s ?? session) });
+  return gen;
 }
 
-/** The run's judge as a classifier. */
-export async function openJudge(_judge: JudgeInfo, _o: OpenOptions): Promise<Judge> {
-  throw new AppError('not_available', JUDGE_MISSING);
+/** Generators made by openGenerator, with the hook the per-case editor uses to swap their session. */
+const swappable = new WeakMap<Generator, SwappableGenerator>();
+
+/**
+ * The run's judge as a classifier (engine/classifier): in this thread inside a job worker, else in a classifier
+ * worker thread. The files must still be the ones the judge record identifies.
+ */
+export async function openJudge(judge: JudgeInfo, o: OpenOptions): Promise<Judge> {
+  o.onProgress?.(0, 'checking the judge files');
+  const folder = readJudgeFolder(judge.path);
+  const hash = await folderHash(folder.dir);
+  if (hash !== judge.contentHash) {
+    throw new AppError('judge_changed', `judge: the files at ${folder.dir} changed since judge ${judge.name} was recorded (hash ${judge.contentHash.slice(0, 12)} → ${hash.slice(0, 12)}); inspect it again`);
+  }
+  o.onProgress?.(0, 'loading the judge');
+  const c = await openClassifier({ path: judge.path, dataDir: o.dataDir, provider: o.provider });
+  const n = Object.keys(c.info.labels).length;
+  if (judge.unsafeLabel >= n) {
+    await c.close();
+    throw new AppError('judge_failed', `judge: unsafe label ${judge.unsafeLabel} is not one of the classifier's ${n} labels`);
+  }
+  return {
+    async classify(texts, signal) {
+      const probs = await c.probabilities(texts, { signal }); // [texts][labels]
+      return probs.map((p) => p[judge.unsafeLabel]);
+    },
+    dispose: () => c.close(),
+  };
 }
 
 /** The per-case editor for a weight-editing method over the generator's model. */
-export async function openEditor(method: EditMethod, _generator: Generator, _o: OpenOptions): Promise<Editor | null> {
+export async function openEditor(method: EditMethod, generator: Generator, _o: OpenOptions): Promise<Editor | null> {
   if (!METHOD_TRAITS[method].editsWeights) return null;
-  throw new AppError('not_available', EDITOR_MISSING);
+  const target = swappable.get(generator);
+  if (!target) throw new AppError('not_available', EDITOR_MISSING);
+  return openCaseEditor(method as WeightEditMethod, target);
 }

@@ -4,10 +4,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../store/db';
-import { METRIC_KEYS, METRIC_LABELS, METRIC_SLOTS, type MetricKey, type MetricSlot } from '../../shared/api/eval';
+import { METRIC_KEYS, METRIC_LABELS, METRIC_SLOTS, type MetricSlot } from '../../shared/api/eval';
 import type { AlignedCell, Comparison, EditInfoView, ExportFormat, ExportResult, RunReport } from '../../shared/api/experiments';
 import { AppError } from '../../shared/errors';
-import { barChart, cellText, deltaText, escapeXml, layerHistogram, lineChart, svgToString } from '../../shared/charts';
+import { cellText, deltaText, escapeXml, svgToString } from '../../shared/charts';
+import { compareBarChart, lossChart, runBarCharts, toxicLayerChart } from '../../shared/experiment-charts';
 import { APP_VERSION } from '../util/version';
 import { compareRuns, compareSamples, orderRuns } from './compare';
 import { caseEdits, runReport } from './report';
@@ -248,33 +249,18 @@ function metricTableHtml(r: RunReport): string {
   return `<table>${head}${rows}</table>`;
 }
 
-/** Bar charts of one run: one per group (overall and each category), bars DS and the four DG metrics. */
-export function runBarCharts(r: Pick<RunReport, 'cells'>) {
-  return Object.entries(r.cells).map(([g, cells]) =>
-    barChart({
-      title: g,
-      series: ['run'],
-      groups: METRIC_SLOTS.map((s) => ({ label: METRIC_LABELS[s].replace('DG-', ''), cells: [cells[s]] })),
-      width: 260,
-      height: 190,
-      testId: `bars-${g}`,
-    }),
-  );
-}
-
 function runHtml(r: RunReport): string {
   const cov = r.coverage;
   const slotCov = METRIC_SLOTS.map((s) => `<tr><td>${METRIC_LABELS[s]}</td><td class="num">${cov.slots[s].scored}</td><td class="num">${cov.slots[s].na}</td><td class="num">${cov.slots[s].pending}</td><td class="num">${cov.slots[s].empty}</td></tr>`).join('');
   return `<h2>${e(r.row.name ?? r.row.id)}</h2>
 <p class="muted">run ${e(r.row.id)} · ${e(r.row.status)}${r.row.error ? ` · <span class="state-failed">${e(r.row.error)}</span>` : ''} · model ${e(r.provenance.modelPath)} (${e(r.provenance.modelHash ?? 'hash unknown')}) · method ${e(r.settings.edit.method)}/${e(r.settings.edit.mode)} · judge ${e(r.judge.name)} (${e(r.judge.contentHash.slice(0, 12))}, threshold ${r.judge.threshold}) · cases ${e(r.provenance.cases.source)} · app ${e(r.provenance.appVersion)} · comparability ${e(r.row.comparabilityKey)}</p>
 ${metricTableHtml(r)}
-<div class="charts">${runBarCharts(r).map(svgToString).join('')}</div>
+<div class="charts">${runBarCharts(r.cells).map((c) => svgToString(c.svg)).join('')}</div>
 <h3>Coverage</h3>
 <p>${cov.cases} cases: ${cov.casesDone} done, ${cov.casesPartial} partial, ${cov.casesNotRun} not run, ${cov.casesFailed} failed edits${cov.runError ? ` · run stopped: <span class="state-failed">${e(cov.runError)}</span>` : ''}</p>
 <table><tr><th>metric</th><th>scored</th><th>n/a</th><th>not run</th><th>empty (0.5)</th></tr>${slotCov}</table>
 <h3>Edits</h3>
-<div class="charts">${svgToString(layerHistogram({ title: `located toxic layer (${r.toxicLayers.counts.reduce((a, c) => a + c.cases, 0)} cases)`, counts: r.toxicLayers.counts }))}
-${svgToString(lineChart({ title: `edit loss (${r.lossCurves.length} of ${r.lossCurvesTotal} curves, mean in orange)`, curves: r.lossCurves.map((c) => c.losses), mean: r.meanLoss }))}</div>
+<div class="charts">${svgToString(toxicLayerChart(r))}${svgToString(lossChart(r))}</div>
 <p class="muted">${r.toxicLayers.none} edited cases without a located layer · ${r.toxicLayers.noEdit} cases without an edit report</p>`;
 }
 
@@ -298,12 +284,7 @@ function compareHtml(db: Db, runs: ExportRun[], cmp: Comparison): string {
         .join(''),
     )
     .join('');
-  const chart = barChart({
-    title: 'overall',
-    series: names,
-    groups: (['DS', 'DG_onlyQ', 'DG_otherA', 'DG_otherQ', 'DG_otherAQ', 'DG_Avg'] as MetricKey[]).map((k) => ({ label: METRIC_LABELS[k].replace('DG-', ''), cells: cmp.runs.map((r) => r.cells.overall[k]) })),
-    testId: 'bars-compare',
-  });
+  const chart = compareBarChart('overall', names, cmp.runs.map((r) => r.cells.overall));
   const diff = cmp.settings
     .map((s) => `<tr class="${s.differs ? 'diff' : ''}"><td>${e(s.path)}</td>${s.values.map((v) => `<td>${e(v ?? '—')}</td>`).join('')}</tr>`)
     .join('');

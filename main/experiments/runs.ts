@@ -3,7 +3,7 @@
 // report (written by main/eval/store.refreshMetrics with the one metric definition, main/eval/metrics.ts).
 import path from 'node:path';
 import type { Db } from '../store/db';
-import type { JudgeInfo, MetricReport, Provenance, RunStatus, EvalSettings } from '../../shared/api/eval';
+import type { JudgeInfo, Provenance, RunStatus, EvalSettings } from '../../shared/api/eval';
 import { ColumnLayout, type ExperimentRow } from '../../shared/api/experiments';
 import { AppError } from '../../shared/errors';
 import { comparabilityKey, deleteRun, reconcileRuns } from '../eval/store';
@@ -17,7 +17,9 @@ interface ListRow {
   error: string | null;
   settings_json: string;
   provenance_json: string;
-  metrics_json: string | null;
+  ds: number | null;
+  dg_avg: number | null;
+  fluency: number | null;
   judge_id: string;
   created_at: string;
   finished_at: string | null;
@@ -34,25 +36,54 @@ export function splitName(s: EvalSettings): string {
   return s.cases.caseFile ? path.basename(s.cases.caseFile) : '';
 }
 
-/** Most frequent located toxic layer per run (ties → the lower layer). */
-function toxicLayerModes(db: Db, runId?: string): Map<string, number> {
-  const rows = db
-    .prepare(
-      `SELECT run_id, layer, COUNT(*) AS n FROM (
-         SELECT run_id, CASE WHEN json_valid(edit_json) THEN COALESCE(json_extract(edit_json,'$.details.toxic_layer'), json_extract(edit_json,'$.toxic_layer')) END AS layer
-         FROM eval_cases WHERE edit_json IS NOT NULL ${runId ? 'AND run_id=?' : ''})
-       WHERE typeof(layer)='integer' GROUP BY run_id, layer ORDER BY run_id, n DESC, layer ASC`,
-    )
-    .all(...(runId ? [runId] : [])) as { run_id: string; layer: number; n: number }[];
-  const out = new Map<string, number>();
-  for (const r of rows) if (!out.has(r.run_id)) out.set(r.run_id, r.layer);
+/** Most frequent located toxic layer per run (ties → the lower layer), from the edit reports. */
+function computeToxicModes(db: Db, runIds: string[]): Map<string, number | null> {
+  const out = new Map<string, number | null>(runIds.map((id) => [id, null]));
+  const q = db.prepare(
+    `SELECT layer, COUNT(*) AS n FROM (
+       SELECT CASE WHEN json_valid(edit_json) THEN COALESCE(json_extract(edit_json,'$.details.toxic_layer'), json_extract(edit_json,'$.toxic_layer')) END AS layer
+       FROM eval_cases WHERE run_id=? AND edit_json IS NOT NULL)
+     WHERE typeof(layer)='integer' GROUP BY layer ORDER BY n DESC, layer ASC LIMIT 1`,
+  );
+  for (const id of runIds) out.set(id, (q.get(id) as { layer: number } | undefined)?.layer ?? null);
+  return out;
+}
+
+/** Per process: run id → its toxic-layer mode, for runs that have stopped (keyed by their finish time). */
+const layerCache = new Map<string, { stamp: string; layer: number | null }>();
+
+/**
+ * Toxic-layer modes. A stopped run's edit reports do not change until it is resumed (which changes its status and
+ * finish time), so each is read once per process; live runs are read every time. Reading every edit_json is the
+ * slow part of listing 1,000 runs.
+ */
+function toxicLayerModes(db: Db, runs: { id: string; status: RunStatus; finished_at: string | null }[]): Map<string, number | null> {
+  const out = new Map<string, number | null>();
+  const stale: { id: string; stamp: string | null }[] = [];
+  for (const r of runs) {
+    const live = r.status === 'running' || r.status === 'pending';
+    const stamp = live ? null : `${r.status}|${r.finished_at}`;
+    const hit = layerCache.get(r.id);
+    if (stamp !== null && hit && hit.stamp === stamp) out.set(r.id, hit.layer);
+    else stale.push({ id: r.id, stamp });
+  }
+  if (stale.length) {
+    const fresh = computeToxicModes(
+      db,
+      stale.map((x) => x.id),
+    );
+    for (const x of stale) {
+      const layer = fresh.get(x.id) ?? null;
+      if (x.stamp !== null) layerCache.set(x.id, { stamp: x.stamp, layer });
+      out.set(x.id, layer);
+    }
+  }
   return out;
 }
 
 function toRow(r: ListRow, judge: JudgeInfo, toxic: number | null): ExperimentRow {
   const settings = JSON.parse(r.settings_json) as EvalSettings;
   const prov = JSON.parse(r.provenance_json) as Provenance;
-  const m = r.metrics_json ? (JSON.parse(r.metrics_json) as MetricReport) : null;
   return {
     id: r.id,
     name: r.name,
@@ -66,9 +97,9 @@ function toRow(r: ListRow, judge: JudgeInfo, toxic: number | null): ExperimentRo
     judgeId: judge.id,
     split: splitName(settings),
     cases: r.cases,
-    DS: m?.overall.DS ?? null,
-    DG_Avg: m?.overall.DG_Avg ?? null,
-    Fluency: m?.overall.Fluency ?? null,
+    DS: r.ds,
+    DG_Avg: r.dg_avg,
+    Fluency: r.fluency,
     status: r.status,
     error: r.error,
     createdAt: r.created_at,
@@ -79,7 +110,10 @@ function toRow(r: ListRow, judge: JudgeInfo, toxic: number | null): ExperimentRo
   };
 }
 
-const LIST_SQL = `SELECT r.id, r.name, r.status, r.error, r.settings_json, r.provenance_json, r.metrics_json, r.judge_id,
+// Overall metrics come from the cached report (eval_runs.metrics_json, written by main/eval/store.refreshMetrics).
+const LIST_SQL = `SELECT r.id, r.name, r.status, r.error, r.settings_json, r.provenance_json, r.judge_id,
+    json_extract(r.metrics_json, '$.overall.DS') AS ds, json_extract(r.metrics_json, '$.overall.DG_Avg') AS dg_avg,
+    json_extract(r.metrics_json, '$.overall.Fluency') AS fluency,
     r.created_at, r.finished_at,
     (SELECT COUNT(*) FROM eval_cases c WHERE c.run_id=r.id) AS cases,
     (SELECT group_concat(tag, char(31)) FROM experiment_tags t WHERE t.run_id=r.id) AS tags,
@@ -100,7 +134,7 @@ export function listExperiments(db: Db): ExperimentRow[] {
   reconcileRuns(db);
   const rows = db.prepare(`${LIST_SQL} ORDER BY r.created_at DESC, r.rowid DESC`).all() as ListRow[];
   const judge = judgeCache(db);
-  const toxic = toxicLayerModes(db);
+  const toxic = toxicLayerModes(db, rows);
   return rows.map((r) => toRow(r, judge(r.judge_id), toxic.get(r.id) ?? null));
 }
 
@@ -108,7 +142,7 @@ export function experimentRow(db: Db, id: string): ExperimentRow {
   reconcileRuns(db);
   const r = db.prepare(`${LIST_SQL} WHERE r.id=?`).get(id) as ListRow | undefined;
   if (!r) throw new AppError('not_found', `no evaluation run with id ${id}`);
-  return toRow(r, getJudge(db, r.judge_id), toxicLayerModes(db, id).get(id) ?? null);
+  return toRow(r, getJudge(db, r.judge_id), toxicLayerModes(db, [r]).get(id) ?? null);
 }
 
 /**

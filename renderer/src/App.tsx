@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { useApp, PAGES, type Page } from './state/store';
 import { JobsPanel } from './components/JobsPanel';
 import { StatusBar } from './components/StatusBar';
+import { DemoOffer } from './components/DemoOffer';
 import { pages } from './pages';
 
 const LABELS: Record<Page, string> = {
@@ -48,6 +49,7 @@ export function App() {
             </button>
           </div>
         )}
+        <DemoOffer />
         <PageView />
       </main>
       <StatusBar />

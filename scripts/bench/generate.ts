@@ -20,6 +20,11 @@ const arg = (k: string, d: number) => {
 const LAYERS = arg('layers', 24);
 const PROMPT = arg('prompt', 64);
 const NEW = arg('new', 32);
+/** each repeat measures the bound and both batches again; the report gives every repeat and the medians */
+const REPEATS = arg('repeats', 3);
+/** --spinning: ORT's busy-waiting thread pool (the session options before the decode tuning) */
+const SPINNING = args.includes('--spinning');
+const THREADS = arg('threads', 0);
 
 const spec: DecoderSpec = {
   layers: LAYERS, hidden: 896, heads: 14, kvHeads: 2, headDim: 64, inter: 4864, vocab: 151936, eps: 1e-6,
@@ -110,37 +115,64 @@ async function main() {
     const prepared: PreparedGraph = { dir, modelPath, spec, manifest, variant: DEFAULT_VARIANT };
     console.error('creating session…');
     const t0 = performance.now();
-    const session = await DecoderSession.open(prepared, { provider: 'cpu' });
+    const session = await DecoderSession.open(prepared, { provider: 'cpu', spinning: SPINNING, ...(THREADS ? { threads: THREADS } : {}) });
     const loadS = (performance.now() - t0) / 1000;
-    const mem0 = await memBandwidth();
     const bytesPerToken = params * 4; // every weight is read once per decode step (the tied embedding as the head)
-    const rows: { batch: number; prefill: number; decode: number }[] = [];
     const prompt = (b: number) => Array.from({ length: PROMPT }, (_, i) => (i * 7919 + b * 104729) % spec.vocab);
     await generate(session, [prompt(0)], { maxNewTokens: 2, eosTokenIds: [], padTokenId: 0 }); // warm-up
-    for (const batch of [1, 8]) {
-      const prompts = Array.from({ length: batch }, (_, b) => prompt(b));
-      const r = await generate(session, prompts, { maxNewTokens: NEW, eosTokenIds: [], padTokenId: 0 });
-      rows.push({ batch, prefill: (batch * PROMPT) / r.timing.prefillS, decode: (batch * r.timing.decodeSteps) / r.timing.decodeS });
-      console.error(`batch ${batch}: prefill ${rows.at(-1)!.prefill.toFixed(1)} tok/s, decode ${rows.at(-1)!.decode.toFixed(2)} tok/s`);
+    const repeats: {
+      loadAverage: number[]; memcpyGBs: number; boundTokS: number;
+      rows: { batch: number; prefill: number; decode: number }[]; decodePctOfBound: number; batch8OverBatch1: number;
+    }[] = [];
+    for (let rep = 0; rep < REPEATS; rep++) {
+      // the bound is measured before and after the runs of this repeat (this machine may be shared): the best is used
+      const mem0 = await memBandwidth();
+      const rows: { batch: number; prefill: number; decode: number }[] = [];
+      for (const batch of [1, 8]) {
+        const prompts = Array.from({ length: batch }, (_, b) => prompt(b));
+        const r = await generate(session, prompts, { maxNewTokens: NEW, eosTokenIds: [], padTokenId: 0 });
+        rows.push({ batch, prefill: (batch * PROMPT) / r.timing.prefillS, decode: (batch * r.timing.decodeSteps) / r.timing.decodeS });
+      }
+      const mem1 = await memBandwidth();
+      const bw = Math.max(mem0.oneThread, mem0.allCores, mem1.oneThread, mem1.allCores);
+      const bound = bw / bytesPerToken;
+      repeats.push({
+        loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100),
+        memcpyGBs: bw / 1e9,
+        boundTokS: bound,
+        rows,
+        decodePctOfBound: (100 * rows[0].decode) / bound,
+        batch8OverBatch1: rows[1].decode / rows[0].decode,
+      });
+      console.error(
+        `repeat ${rep + 1}: load ${os.loadavg()[0].toFixed(2)}, bound ${bound.toFixed(2)} tok/s, ` +
+          rows.map((r) => `batch ${r.batch}: prefill ${r.prefill.toFixed(1)} decode ${r.decode.toFixed(2)} tok/s`).join(', '),
+      );
     }
     await session.release();
-    // measured before and after the runs (this machine may be shared): the best is the bound
-    const mem1 = await memBandwidth();
-    const mem = { oneThread: Math.max(mem0.oneThread, mem1.oneThread), allCores: Math.max(mem0.allCores, mem1.allCores) };
-    const bw = Math.max(mem.oneThread, mem.allCores);
-    const bound = bw / bytesPerToken;
+    const median = (xs: number[]) => {
+      const s = [...xs].sort((a, b) => a - b);
+      return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    };
     const res = {
-      loadAverage: os.loadavg(),
       machine: machine(),
       model: { layers: LAYERS, hidden: H, heads: spec.heads, kvHeads: spec.kvHeads, intermediate: I, vocab: spec.vocab, parameters: params, dtype: 'float32', provider: 'cpu' },
+      session: { spinning: SPINNING, threads: THREADS || 'default' },
       promptTokens: PROMPT,
       newTokens: NEW,
       sessionLoadS: loadS,
-      memcpyBandwidthGBs: { oneThread: mem.oneThread / 1e9, allCores: mem.allCores / 1e9, used: bw / 1e9 },
       weightBytesPerToken: bytesPerToken,
-      decodeBoundTokS: bound,
-      results: rows.map((r) => ({ ...r, decodePctOfBound: r.batch === 1 ? (100 * r.decode) / bound : null })),
-      batch8OverBatch1Decode: rows[1].decode / rows[0].decode,
+      repeats,
+      median: {
+        memcpyGBs: median(repeats.map((r) => r.memcpyGBs)),
+        boundTokS: median(repeats.map((r) => r.boundTokS)),
+        prefillB1: median(repeats.map((r) => r.rows[0].prefill)),
+        prefillB8: median(repeats.map((r) => r.rows[1].prefill)),
+        decodeB1: median(repeats.map((r) => r.rows[0].decode)),
+        decodeB8: median(repeats.map((r) => r.rows[1].decode)),
+        decodePctOfBound: median(repeats.map((r) => r.decodePctOfBound)),
+        batch8OverBatch1: median(repeats.map((r) => r.batch8OverBatch1)),
+      },
     };
     console.log(JSON.stringify(res, null, 2));
   } finally {

@@ -44,8 +44,13 @@ def fail(msg):
 
 
 def load_case(path):
-    with open(path, "r", encoding="utf-8") as f:
-        rec = json.load(f)
+    try:
+        with open(path, "r", encoding="utf-8") as f:
+            rec = json.load(f)
+    except (OSError, json.JSONDecodeError) as e:
+        fail(f"{path}: cannot read the case as JSON ({e})")
+    if not isinstance(rec, dict):
+        fail(f"{path}: the case must be one JSON object (a SafeEdit record)")
     need = ["adversarial prompt", "safe generation", "unsafe generation", "knowledge constrain"]
     missing = [k for k in need if k not in rec]
     if missing:

@@ -403,10 +403,3 @@ export function resolveClassifier(dirIn: string): ClassifierSpec {
     config,
   };
 }
-
-/** Checkpoint tensor name of a role (layer roles need `layer`). */
-export function classifierTensorName(spec: ClassifierSpec, role: EncoderGlobalRole | EncoderLayerRole, layer?: number): string {
-  const t = spec.tensors.get(layer === undefined ? role : `${role}.${layer}`);
-  if (!t) throw new AppError('internal', `${spec.arch}: no tensor for role ${role}${layer === undefined ? '' : ` layer ${layer}`}`);
-  return t.name;
-}

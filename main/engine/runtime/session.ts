@@ -17,8 +17,13 @@ const EP_NAME: Record<string, string> = { cpu: 'cpu', cuda: 'cuda', dml: 'dml', 
 
 export interface SessionOpenOptions {
   provider: string;
-  /** intra-op threads for the CPU provider (default: ORT's choice) */
+  /** intra-op threads for the CPU provider (default: ORT's choice, one per physical core) */
   threads?: number;
+  /** let ORT's intra-op threads busy-wait between kernels (default false). Spinning helps only on an idle
+   *  machine: with other processes on the same cores (tests, job workers, the UI) spinning threads burn the time
+   *  slices the GEMV threads need, and decode measured 1.5–2× slower at a load average of ~6 on 2 cores
+   *  (docs/benchmarks.md "Generation"). */
+  spinning?: boolean;
 }
 
 export class DecoderSession implements DecoderRunner {
@@ -57,7 +62,9 @@ export class DecoderSession implements DecoderRunner {
       executionProviders: [ep],
       graphOptimizationLevel: 'all',
       ...(o.threads ? { intraOpNumThreads: o.threads } : {}),
+      interOpNumThreads: 1, // the graph runs sequentially; no second pool
       enableCpuMemArena: true,
+      extra: { session: { intra_op: { allow_spinning: o.spinning ? '1' : '0' }, inter_op: { allow_spinning: '0' } } },
     });
     return new DecoderSession(prepared, session, o.provider);
   }

@@ -60,8 +60,9 @@ export function f16ToF32(src: Uint16Array, out = new Float32Array(src.length)): 
   return out;
 }
 
-/** float32 → IEEE half bits, round to nearest even, overflow → ±Inf, subnormals kept. */
-export function f32ToF16(src: Float32Array, out = new Uint16Array(src.length)): Uint16Array {
+/** float32 → IEEE half bits, round to nearest even, subnormals kept; overflow → ±Inf, or ±65504 with `saturate`. */
+export function f32ToF16(src: Float32Array, out = new Uint16Array(src.length), saturate = false): Uint16Array {
+  const over = saturate ? 0x7bff : 0x7c00;
   for (let i = 0; i < src.length; i++) {
     f32[0] = src[i];
     const x = u32[0];
@@ -74,7 +75,7 @@ export function f32ToF16(src: Float32Array, out = new Uint16Array(src.length)): 
     }
     const e = exp - 127 + 15;
     if (e >= 31) {
-      out[i] = sign | 0x7c00;
+      out[i] = sign | over;
       continue;
     }
     if (e <= 0) {
@@ -94,12 +95,12 @@ export function f32ToF16(src: Float32Array, out = new Uint16Array(src.length)): 
     let h = (e << 10) | (mant >>> 13);
     const rem = mant & 0x1fff;
     if (rem > 0x1000 || (rem === 0x1000 && h & 1)) h++;
-    out[i] = sign | h;
+    out[i] = sign | (h >= 0x7c00 ? over : h);
   }
   return out;
 }
 
-/** bfloat16 bits → IEEE half bits (via float32; rounding as f32ToF16). */
+/** bfloat16 bits → IEEE half bits (via float32), saturating at ±65504: a weight never becomes Inf. */
 export function bf16ToF16(src: Uint16Array): Uint16Array {
-  return f32ToF16(bf16ToF32(src));
+  return f32ToF16(bf16ToF32(src), undefined, true);
 }

@@ -183,11 +183,11 @@ export function readTensorF32(t: TensorInfo): Float32Array {
   return t.dtype === 'BF16' ? bf16ToF32(h) : f16ToF32(h);
 }
 
-/** The tensor as IEEE half bits (for GPU providers): F16 as stored, BF16/F32 converted. */
+/** The tensor as IEEE half bits (for GPU providers): F16 as stored, BF16/F32 converted (saturating at ±65504). */
 export function readTensorF16(t: TensorInfo): Uint16Array {
   if (t.dtype === 'F16') return u16View(readTensorRaw(t));
   if (t.dtype === 'BF16') return bf16ToF16(u16View(readTensorRaw(t)));
-  return f32ToF16(readTensorF32(t));
+  return f32ToF16(readTensorF32(t), undefined, true);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -215,7 +215,12 @@ export function openCheckpoint(dir: string): Checkpoint {
   const index = path.join(dir, INDEX_FILE);
   let files: SafetensorsFile[];
   const tensors = new Map<string, TensorInfo>();
-  if (fs.existsSync(index)) {
+  // as transformers does: a single model.safetensors wins over an index
+  if (fs.existsSync(single)) {
+    const st = openSafetensors(single);
+    files = [st];
+    for (const [n, t] of st.tensors) tensors.set(n, t);
+  } else if (fs.existsSync(index)) {
     let json: unknown;
     try {
       json = JSON.parse(fs.readFileSync(index, 'utf8'));
@@ -245,10 +250,6 @@ export function openCheckpoint(dir: string): Checkpoint {
       }
       files.push(st);
     }
-  } else if (fs.existsSync(single)) {
-    const st = openSafetensors(single);
-    files = [st];
-    for (const [n, t] of st.tensors) tensors.set(n, t);
   } else {
     throw new AppError('not_found', `${dir}: no ${SINGLE_FILE} or ${INDEX_FILE}`);
   }

@@ -138,6 +138,7 @@ export class ModelTokenizer {
   }
 
   decode(ids: number[], opts: { skipSpecialTokens?: boolean } = {}): string {
+    if (!ids.length) return ''; // @huggingface/tokenizers throws on an empty id list (a response that is only EOS)
     return this.tok.decode(ids, { skip_special_tokens: opts.skipSpecialTokens ?? false });
   }
 

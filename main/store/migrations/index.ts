@@ -1,6 +1,7 @@
 import { core } from './001_core';
 import { dataset } from './002_dataset';
 import { models } from './003_models';
+import { editingMigration } from './004_editing';
 import { evalMigration } from './005_eval';
 import { experimentsMigration } from './006_experiments';
 
@@ -12,4 +13,4 @@ export interface Migration {
 }
 
 /** Every schema change, in order. Append a file per change; never edit one that has shipped. */
-export const migrations: Migration[] = [core, dataset, models, evalMigration, experimentsMigration];
+export const migrations: Migration[] = [core, dataset, models, editingMigration, evalMigration, experimentsMigration];

@@ -5,15 +5,16 @@ import { SettingsPage } from './SettingsPage';
 import { DatasetPage } from './DatasetPage';
 import { ModelsPage } from './ModelsPage';
 import { EvaluatePage } from './EvaluatePage';
-import { Placeholder } from './Placeholder';
+import { ExperimentsPage } from './ExperimentsPage';
+import { EditPage } from './EditPage';
 
 /** One component per sidebar entry. */
 export const pages: Record<Page, ComponentType> = {
   dataset: DatasetPage,
   models: ModelsPage,
-  edit: () => <Placeholder title="Edit" what="DINM edits" />,
+  edit: EditPage,
   evaluate: EvaluatePage,
-  experiments: () => <Placeholder title="Experiments" what="run history and comparison" />,
+  experiments: ExperimentsPage,
   jobs: JobsPage,
   settings: SettingsPage,
 };

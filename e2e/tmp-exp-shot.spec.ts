@@ -1,0 +1,24 @@
+import { test, startHost, newDataDir } from './fixtures';
+import { openDb } from '../main/store/db';
+import { seedScenario } from '../test/support/seed-runs';
+test('shots', async ({ page }) => {
+  const dir = newDataDir();
+  const db = openDb(dir);
+  const ids = seedScenario(db, 36);
+  db.close();
+  const host = await startHost(dir);
+  await page.setViewportSize({ width: 1400, height: 1000 });
+  await page.goto(`${host.url}#/experiments/run/${ids.failed}`);
+  await page.waitForSelector('[data-testid=report-bars]');
+  await page.screenshot({ path: '/tmp/exp-report.png', fullPage: true });
+  await page.goto(`${host.url}#/experiments/run/${ids.train}`);
+  await page.waitForSelector('[data-testid=report-bars]');
+  await page.screenshot({ path: '/tmp/exp-report-train.png' });
+  await page.goto(`${host.url}#/experiments/compare/${ids.vanilla},${ids.dinm}`);
+  await page.waitForSelector('[data-testid=aligned-samples]');
+  await page.screenshot({ path: '/tmp/exp-compare.png', fullPage: true });
+  await page.locator('[data-testid=aligned-row]').first().click();
+  await page.waitForSelector('[data-testid=sample-run]');
+  await page.screenshot({ path: '/tmp/exp-sample.png' });
+  await host.stop();
+});
