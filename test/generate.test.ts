@@ -7,7 +7,7 @@ import { prepareDecoder } from '../main/engine/decoder/prepare';
 import { DEFAULT_VARIANT } from '../main/engine/decoder/graph';
 import { DecoderSession } from '../main/engine/runtime/session';
 import { generate, leftPad } from '../main/engine/generate/generate';
-import { argmax, chooseToken, rng } from '../main/engine/generate/sampling';
+import { argmax, chooseToken, rng, sortedByLogit, type SamplingOptions } from '../main/engine/generate/sampling';
 import type { ArchName } from '../main/engine/arch/profiles';
 import { refForward, type Weights } from './support/ref-decoder';
 import { writeTinyModel } from './support/tiny-model';
@@ -83,6 +83,44 @@ describe('sampling pieces', () => {
     const r = rng(9);
     for (let i = 0; i < 50; i++) seen.add(chooseToken(l.slice(), [], { doSample: true, temperature: 1, topK: 0, topP: 0.5, repetitionPenalty: 1, seed: 0 }, r));
     expect([...seen]).toEqual([0]);
+  });
+  // The plain definition the fast path must match exactly: comparator sort, then softmax / top-k / top-p / draw.
+  const slowChoose = (logits: Float32Array, o: SamplingOptions, random: () => number): number => {
+    let idx = Array.from({ length: logits.length }, (_, i) => i).sort((a, b) => logits[b] - logits[a] || a - b);
+    if (o.topK > 0 && o.topK < logits.length) idx = idx.slice(0, o.topK);
+    const max = logits[idx[0]] / o.temperature;
+    let p = idx.map((i) => Math.exp(logits[i] / o.temperature - max));
+    let z = p.reduce((a, b) => a + b, 0);
+    p = p.map((x) => x / z);
+    if (o.topP < 1) {
+      let cum = 0, keep = 0;
+      while (keep < p.length) if ((cum += p[keep++]) >= o.topP) break;
+      idx = idx.slice(0, keep);
+      p = p.slice(0, keep);
+      z = p.reduce((a, b) => a + b, 0);
+      p = p.map((x) => x / z);
+    }
+    const r = random();
+    let acc = 0;
+    for (let i = 0; i < p.length; i++) if (r < (acc += p[i])) return idx[i];
+    return idx[idx.length - 1];
+  };
+  it('the key sort orders like the comparator sort (ties by id, ±0, ±Infinity) and sampling draws the same tokens', () => {
+    const r = rng(5);
+    const V = 5000;
+    const l = Float32Array.from({ length: V }, () => Math.round((r() - 0.5) * 40) / 4); // many exact ties
+    l[3] = -0; l[10] = 0; l[11] = Infinity; l[12] = -Infinity; l[13] = -3.4e38; l[14] = 1e-45; l[15] = -1e-45;
+    const ref = Array.from({ length: V }, (_, i) => i).sort((a, b) => l[b] - l[a] || a - b);
+    expect(Array.from(sortedByLogit(l))).toEqual(ref);
+    l[11] = 8; // finite logits for the draws
+    for (const o of [
+      { doSample: true, temperature: 0.7, topK: 0, topP: 1, repetitionPenalty: 1, seed: 0 },
+      { doSample: true, temperature: 1.3, topK: 50, topP: 0.9, repetitionPenalty: 1, seed: 0 },
+      { doSample: true, temperature: 1, topK: 0, topP: 0.95, repetitionPenalty: 1, seed: 0 },
+    ]) {
+      const a = rng(11), b = rng(11);
+      for (let i = 0; i < 40; i++) expect(chooseToken(l.slice(), [], o, a)).toBe(slowChoose(l, o, b));
+    }
   });
 });
 

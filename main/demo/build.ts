@@ -111,7 +111,7 @@ export async function buildDemoModels(
   fs.mkdirSync(dir, { recursive: true });
   const records = loadDemoRecords(file);
   const split = demoSplit(records, p.testPerCategory, p.trainPerCategory);
-  const used = [...split.train, ...split.test];
+  if (!split.train.length || !split.test.length) throw new AppError('demo_invalid', `${file}: the demo split has no train or no test records`);
   const vocab = demoTexts(records);
   const threads = o.threads;
   const sub = (lo: number, hi: number): TrainHooks => ({
@@ -164,7 +164,6 @@ export async function buildDemoModels(
     },
     createdAt: new Date().toISOString(),
   };
-  if (used.length === 0) throw new AppError('demo_invalid', 'the demo split is empty');
   fs.writeFileSync(path.join(dir, BUILD_FILE), JSON.stringify(build, null, 2) + '\n');
   o.hooks?.progress?.(1, 'demo models ready');
   return build;

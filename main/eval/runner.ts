@@ -164,6 +164,9 @@ export async function runEvaluation(db: Db, runId: string, deps: RunnerDeps, hoo
       report();
     };
 
+    if (generated > 0 || judged > 0) {
+      hooks.log?.(`resuming: ${generated} of ${totals.applicable ?? 0} responses already generated, ${judged} judged; ${pending.length} left to generate`);
+    }
     report();
     // A crash between generating and judging leaves generated, unjudged samples: score them first.
     await judgeSome(1);
@@ -189,10 +192,11 @@ export async function runEvaluation(db: Db, runId: string, deps: RunnerDeps, hoo
         await judgeSome(g.judgeBatchSize);
       }
     } else {
-      for (const batch of chunks(pending, g.batchSize)) {
-        const first = caseKeys.indexOf(batch[0].caseKey) + 1;
-        const last = caseKeys.indexOf(batch[batch.length - 1].caseKey) + 1;
-        stage = `generating cases ${first}${last !== first ? `–${last}` : ''} of ${caseKeys.length}`;
+      // Batches across cases, of prompts of similar length (less left padding to prefill). Greedy results do not
+      // depend on which prompts share a batch (test/eval-engine.test.ts), so neither do the numbers.
+      const byLength = [...pending].sort((a, b) => a.prompt.length - b.prompt.length || a.position - b.position);
+      for (const batch of chunks(byLength, g.batchSize)) {
+        stage = `generating responses ${generated + 1}–${generated + batch.length} of ${totals.applicable ?? 0}`;
         report();
         await generateBatch(batch, null);
         await judgeSome(g.judgeBatchSize);

@@ -4,6 +4,7 @@
 //                                                   /classifier-<variant>.onnx  graph referencing weights.bin
 // (the same layout as the decoder's cache: decoder/prepare.ts).
 import crypto from 'node:crypto';
+import { checkpointFingerprint } from '../safetensors/fingerprint';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ClassifierSpec } from '../arch/classifiers';
@@ -29,12 +30,8 @@ export interface PreparedClassifier {
 /** A content key of the checkpoint: file names, sizes, safetensors headers (which hold every offset) and config. */
 export function classifierKey(spec: ClassifierSpec): string {
   const h = crypto.createHash('sha256');
-  h.update('classifier-v1');
-  for (const f of spec.checkpoint.files) {
-    h.update(path.basename(f.file));
-    h.update(String(f.size));
-    h.update(f.header);
-  }
+  h.update('classifier-v2');
+  h.update(checkpointFingerprint(spec.checkpoint.files));
   h.update(JSON.stringify(spec.config));
   return h.digest('hex').slice(0, 20);
 }

@@ -24,12 +24,16 @@ export interface DecoderVariant {
   allLogits: boolean;
   /** checkpoint tensor names that become graph inputs fed on every run instead of initializers */
   editable: string[];
+  /** the graph only runs in ORT (never differentiated): norms square with Pow(x, 2) — the form ORT's
+   *  (Simplified)LayerNormFusion matches — so each norm becomes one kernel. Absent = the plain ops the autodiff
+   *  graphs (editing, training) are cut from. */
+  fusedNorms?: boolean;
 }
 
-export const DEFAULT_VARIANT: DecoderVariant = { dtype: 'float32', hiddenStates: false, allLogits: false, editable: [] };
+export const DEFAULT_VARIANT: DecoderVariant = { dtype: 'float32', hiddenStates: false, allLogits: false, editable: [], fusedNorms: true };
 
 export function variantKey(v: DecoderVariant): string {
-  return [v.dtype, v.hiddenStates ? 'h' : '', v.allLogits ? 'all' : 'last', ...[...v.editable].sort()].join('_');
+  return [v.dtype, v.hiddenStates ? 'h' : '', v.allLogits ? 'all' : 'last', ...(v.fusedNorms ? ['fn'] : []), ...[...v.editable].sort()].join('_');
 }
 
 /** Names of the graph's cache inputs/outputs for layer i. */
@@ -145,16 +149,18 @@ export function buildDecoderGraph(spec: DecoderSpec, weights: WeightSource, vari
   /** x [rows, in] → [rows, out] */
   const linear = (x: Value, w: string, bias?: string): Value => b.op1('Gemm', [x, weight(w), opt(bias)], { transB });
   const eps = fconst([spec.eps], [], 'eps');
+  const two = variant.fusedNorms ? fconst([2], [], 'two') : null;
+  const square = (x: Value): Value => (two ? b.op1('Pow', [x, two]) : b.op1('Mul', [x, x]));
   /** x [rows, hidden] → [rows, hidden]; statistics in the compute dtype as HF does for f32 */
   const norm = (x: Value, w: string, bias?: string): Value => {
     const ax = { axes: [-1], keepdims: 1 };
     let y: Value;
     if (spec.norm === 'rms') {
-      const ms = b.op1('ReduceMean', [b.op1('Mul', [x, x])], ax); // [rows, 1]
+      const ms = b.op1('ReduceMean', [square(x)], ax); // [rows, 1]
       y = b.op1('Div', [x, b.op1('Sqrt', [b.op1('Add', [ms, eps])])]);
     } else {
       const d = b.op1('Sub', [x, b.op1('ReduceMean', [x], ax)]); // [rows, hidden]
-      const varr = b.op1('ReduceMean', [b.op1('Mul', [d, d])], ax); // [rows, 1]
+      const varr = b.op1('ReduceMean', [square(d)], ax); // [rows, 1]
       y = b.op1('Div', [d, b.op1('Sqrt', [b.op1('Add', [varr, eps])])]);
     }
     y = b.op1('Mul', [y, weight(w)]);

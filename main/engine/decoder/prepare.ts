@@ -5,6 +5,7 @@
 // The weights are streamed tensor by tensor (one tensor in JS memory at a time); graphs of every variant
 // share the same weights.bin.
 import crypto from 'node:crypto';
+import { checkpointFingerprint } from '../safetensors/fingerprint';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ModelSpec } from '../arch/registry';
@@ -25,11 +26,7 @@ export interface Manifest {
 /** A content key of the checkpoint: file names, sizes and the safetensors headers (which hold every offset). */
 export function checkpointHash(ms: ModelSpec): string {
   const h = crypto.createHash('sha256');
-  for (const f of ms.checkpoint.files) {
-    h.update(path.basename(f.file));
-    h.update(String(f.size));
-    h.update(f.header);
-  }
+  h.update(checkpointFingerprint(ms.checkpoint.files));
   h.update(JSON.stringify(ms.config));
   return h.digest('hex').slice(0, 20);
 }

@@ -40,6 +40,35 @@ export function argmax(x: Float32Array): number {
   return best;
 }
 
+const IDX_BITS = 2 ** 21; // index field of a sort key: vocabularies up to 2M tokens
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** Token ids ordered by logit, descending, the lower id first on ties (the order HF's sort gives here).
+ *  Sorting 150 k ids with a comparator costs ~100 ms per row per step, as much as the forward pass; instead each
+ *  id becomes one exactly representable float64 key — the logit's f32 bits made order-preserving as an unsigned
+ *  32-bit integer (−0 counted as +0), times 2^21, plus (2^21 − 1 − id) — and a Float64Array is sorted natively. */
+export function sortedByLogit(logits: Float32Array): Int32Array {
+  const V = logits.length;
+  const out = new Int32Array(V);
+  if (V > IDX_BITS) {
+    const idx = Array.from({ length: V }, (_, i) => i);
+    idx.sort((a, b) => logits[b] - logits[a] || a - b);
+    out.set(idx);
+    return out;
+  }
+  const keys = new Float64Array(V);
+  for (let i = 0; i < V; i++) {
+    f32[0] = logits[i] === 0 ? 0 : logits[i];
+    const bits = u32[0];
+    const ord = bits & 0x80000000 ? ~bits >>> 0 : (bits | 0x80000000) >>> 0; // ascending with the float
+    keys[i] = ord * IDX_BITS + (IDX_BITS - 1 - i);
+  }
+  keys.sort();
+  for (let r = 0; r < V; r++) out[r] = IDX_BITS - 1 - (keys[V - 1 - r] % IDX_BITS);
+  return out;
+}
+
 /** Picks the next token. `logits` [vocab] is modified in place. */
 export function chooseToken(logits: Float32Array, seen: number[], o: SamplingOptions, random: () => number): number {
   applyRepetitionPenalty(logits, seen, o.repetitionPenalty);
@@ -47,31 +76,33 @@ export function chooseToken(logits: Float32Array, seen: number[], o: SamplingOpt
   const V = logits.length;
   const t = o.temperature > 0 ? o.temperature : 1;
   // Candidates sorted by logit, descending.
-  let idx = Array.from({ length: V }, (_, i) => i);
-  idx.sort((a, b) => logits[b] - logits[a] || a - b);
-  if (o.topK > 0 && o.topK < V) idx = idx.slice(0, o.topK);
+  let idx = sortedByLogit(logits);
+  if (o.topK > 0 && o.topK < V) idx = idx.subarray(0, o.topK);
   const max = logits[idx[0]] / t;
-  let probs = idx.map((i) => Math.exp(logits[i] / t - max));
-  let z = probs.reduce((a, b) => a + b, 0);
-  probs = probs.map((p) => p / z);
+  let n = idx.length;
+  const probs = new Float64Array(n);
+  let z = 0;
+  for (let i = 0; i < n; i++) probs[i] = Math.exp(logits[idx[i]] / t - max);
+  for (let i = 0; i < n; i++) z += probs[i];
+  for (let i = 0; i < n; i++) probs[i] /= z;
   if (o.topP < 1) {
     // Keep the smallest prefix whose mass reaches top_p (at least one token).
     let cum = 0;
     let keep = 0;
-    while (keep < probs.length) {
+    while (keep < n) {
       cum += probs[keep++];
       if (cum >= o.topP) break;
     }
-    idx = idx.slice(0, keep);
-    probs = probs.slice(0, keep);
-    z = probs.reduce((a, b) => a + b, 0);
-    probs = probs.map((p) => p / z);
+    n = keep;
+    z = 0;
+    for (let i = 0; i < n; i++) z += probs[i];
+    for (let i = 0; i < n; i++) probs[i] /= z;
   }
   const r = random();
   let acc = 0;
-  for (let i = 0; i < probs.length; i++) {
+  for (let i = 0; i < n; i++) {
     acc += probs[i];
     if (r < acc) return idx[i];
   }
-  return idx[idx.length - 1];
+  return idx[n - 1];
 }

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { estimateMemory, resolveModel, type ModelSpec } from '../arch/registry';
 import { loadTokenizer, type ModelTokenizer } from '../text/tokenizer';
 import { AppError } from '../../../shared/errors';
+import { checkpointFingerprint } from '../safetensors/fingerprint';
 import type { ModelDimsOut, ModelInfo } from '../../../shared/api/models';
 
 export type ModelSummary = Pick<
@@ -15,14 +16,11 @@ export type ModelSummary = Pick<
   'arch' | 'hfArchitecture' | 'dtype' | 'parameters' | 'fileBytes' | 'dims' | 'maxContext' | 'slidingWindow' | 'memory' | 'tokenizer' | 'contentHash'
 >;
 
-/** sha256 over config.json bytes, each checkpoint file's name, size and header bytes: cheap, changes with the folder. */
+/** sha256 over config.json bytes and the checkpoint fingerprint (headers, sizes, sampled weight bytes). */
 export function contentHash(spec: ModelSpec): string {
   const h = crypto.createHash('sha256');
   h.update(fs.readFileSync(path.join(spec.dir, 'config.json')));
-  for (const f of [...spec.checkpoint.files].sort((a, b) => a.file.localeCompare(b.file))) {
-    h.update(`\0${path.basename(f.file)}\0${f.size}\0`);
-    h.update(f.header);
-  }
+  h.update(checkpointFingerprint(spec.checkpoint.files));
   return h.digest('hex');
 }
 

@@ -4,6 +4,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api } from '../api';
 import { useApp } from '../state/store';
+import { isTerminal } from '../../../shared/jobs';
 import type { ColumnLayout, ExperimentRow, RunColumn } from '../../../shared/api/experiments';
 import { RunsTable } from '../components/experiments/RunsTable';
 import { RunReport } from '../components/experiments/RunReport';
@@ -90,6 +91,14 @@ function RunsView({ onNotice, onError }: { onNotice(m: string): void; onError(m:
   useEffect(() => () => {
     if (saveTimer.current) clearTimeout(saveTimer.current);
   }, []);
+  // A finished evaluation (or re-judge) changes the table: reload it.
+  useEffect(
+    () =>
+      api.onEvent((e) => {
+        if (e.type === 'job' && e.job.kind.startsWith('eval.') && isTerminal(e.job.status)) void load();
+      }),
+    [load],
+  );
 
   const setLayout = useCallback(
     (l: ColumnLayout) => {
