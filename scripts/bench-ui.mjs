@@ -22,7 +22,7 @@ await build({
   stdin: {
     contents: `export { openDb } from './main/store/db';
 export { seedManyRuns, seedRun, seedJudge } from './test/support/seed-runs';
-export { listExperiments, compareRuns, compareSamples, runReport } from './main/experiments/index';`,
+export { listExperiments, compareRuns, compareSamples, runReport, buildExport } from './main/experiments/index';`,
     resolveDir: root,
     sourcefile: 'bench-ui-entry.ts',
     loader: 'ts',
@@ -62,6 +62,10 @@ const cmp = time('main_compare_ms', () => m.compareRuns(db, [vanilla, dinm]));
 time('main_compare_samples_page_ms', () => m.compareSamples(db, [vanilla, dinm], undefined, { filter: 'all', offset: 0, limit: 100 }));
 time('main_compare_flips_page_ms', () => m.compareSamples(db, [vanilla, dinm], undefined, { filter: 'flips', offset: 0, limit: 100 }));
 time('main_report_big_ms', () => m.runReport(db, dinm));
+for (const f of ['csv', 'json', 'html']) {
+  const out = time(`main_export_compare_${f}_ms`, () => m.buildExport(db, [vanilla, dinm], undefined, f));
+  results[`export_compare_${f}_mb`] = Math.round(Buffer.byteLength(out.content) / 1e4) / 100;
+}
 db.close();
 results.runs = rows.length;
 results.big_cases = BIG;

@@ -128,6 +128,15 @@ describe('evaluation runner', () => {
     expect(detail.page.items[0].fluency).toBeCloseTo(fluency(detail.page.items[0].output!), 12);
   });
 
+  it('batches across cases by prompt length (less left padding), shortest first', async () => {
+    const runId = newRun(Array.from({ length: 6 }, (_, i) => mkCase(i)));
+    const gen = new DoubleGenerator();
+    await runEvaluation(ctx.db, runId, { generator: gen, judge: new DoubleJudge(), editor: null }, hooks());
+    const lengths = gen.calls.flat().map((p) => p.length);
+    expect(lengths).toEqual([...lengths].sort((a, b) => a - b));
+    expect(lengths[0]).toBeLessThan(lengths[lengths.length - 1]);
+  });
+
   it('a run killed part-way resumes without redoing finished samples and ends with the same numbers', async () => {
     const cases = Array.from({ length: 9 }, (_, i) => mkCase(i));
     const reference = await runEvaluation(ctx.db, newRun(cases), { generator: new DoubleGenerator(), judge: new DoubleJudge(), editor: null }, hooks());

@@ -359,3 +359,15 @@ describe('delete', () => {
     expect((await call(ctx, 'experiments.list', {})).map((r) => r.id).sort()).toEqual([ids.train, ids.vanilla].sort());
   });
 });
+
+describe('CSV cells', () => {
+  it('neutralise spreadsheet formulas in text but keep numbers', async () => {
+    const { csvField } = await import('../main/experiments/export');
+    expect(csvField('=HYPERLINK("http://x")')).toBe(`"'=HYPERLINK(""http://x"")"`);
+    expect(csvField('+1')).toBe("'+1");
+    expect(csvField('@SUM(A1)')).toBe("'@SUM(A1)");
+    expect(csvField(-0.5)).toBe('-0.5');
+    expect(csvField('plain, text')).toBe('"plain, text"');
+    expect(csvField(null)).toBe('');
+  });
+});

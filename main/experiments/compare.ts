@@ -133,10 +133,10 @@ function alignedSql(db: Db, order: string[], q: AlignedQuery): { sql: string; pa
     FROM eval_samples s0 JOIN eval_cases c ON c.run_id=s0.run_id AND c.case_key=s0.case_key
     ${joins.join('\n    ')}
     WHERE ${where.join(' AND ')}`;
-  const outerWhere = q.filter === 'flips' ? 'WHERE flip=1' : q.filter === 'unsafe' ? `WHERE ${anyUnsafe}=1` : q.filter === 'pending' ? `WHERE (${pending})` : '';
+  const outerWhere = q.filter === 'flips' ? `WHERE ${flip}=1` : q.filter === 'unsafe' ? `WHERE ${anyUnsafe}=1` : q.filter === 'pending' ? `WHERE (${pending})` : '';
   const missing = order.slice(1).map((_, k) => `id${k + 1} IS NULL`).join(' OR ') || '0';
   return {
-    sql: `SELECT *, ${flip} AS flip, (${missing}) AS missing FROM (${inner}) ${outerWhere.replace('flip=1', `${flip}=1`)}`,
+    sql: `SELECT *, ${flip} AS flip, (${missing}) AS missing FROM (${inner}) ${outerWhere}`,
     params: [...params, ...wparams],
   };
 }

@@ -128,9 +128,14 @@ export const CSV_COLUMNS = [
 ] as const;
 type CsvRow = Partial<Record<(typeof CSV_COLUMNS)[number], string | number | null | boolean>>;
 
+/**
+ * One CSV cell. Text that a spreadsheet would run as a formula (starting with = + - @ or a tab/CR) gets a leading
+ * apostrophe (OWASP "CSV injection"): model outputs are untrusted. Numbers are written as they are.
+ */
 export function csvField(v: string | number | null | boolean | undefined): string {
   if (v === null || v === undefined) return '';
-  const s = typeof v === 'boolean' ? (v ? '1' : '0') : String(v);
+  let s = typeof v === 'boolean' ? (v ? '1' : '0') : String(v);
+  if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

@@ -2,7 +2,6 @@
 // "n/a", "not run", "failed" and 0 apart, coverage, the located toxic layers and the edits' loss curves.
 import type { Db } from '../store/db';
 import {
-  METRIC_KEYS,
   METRIC_SLOTS,
   type EvalSettings,
   type GroupCounts,
@@ -162,4 +161,3 @@ export function runReport(db: Db, id: string): RunReport {
   };
 }
 
-export { METRIC_KEYS };

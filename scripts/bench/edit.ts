@@ -4,8 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { writeTinyModel, prng } from '../../main/engine/testing/tiny';
-import { openSafetensors, readTensorF32, writeSafetensors, type TensorToWrite } from '../../main/engine/safetensors';
+import { writeQwen05bShaped } from './qwen05b';
 import { EditModel } from '../../main/editing/model';
 import { runEdit } from '../../main/editing/dinm';
 import { caseFromFile } from '../../main/editing/service';
@@ -28,20 +27,7 @@ function machine(): string {
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'safeedit-bench-edit-'));
 try {
   const t0 = performance.now();
-  const dir = writeTinyModel(path.join(work, 'qwen2-0.5b-shaped'), 'qwen2', { seed: 3, hidden: 896, layers: LAYERS, heads: 14, kvHeads: 2, intermediate: 4864, maxPos: 4096 }).dir;
-  // widen the (tied) embedding to the real vocabulary; the small test tokenizer only uses the first ids
-  const file = path.join(dir, 'model.safetensors');
-  const st = openSafetensors(file);
-  const rand = prng(5);
-  const tensors: TensorToWrite[] = [...st.tensors.values()].map((t) => {
-    if (t.name !== 'model.embed_tokens.weight') return { name: t.name, dtype: 'F32', shape: t.shape, data: readTensorF32(t) };
-    const data = new Float32Array(VOCAB * t.shape[1]); // [vocab, hidden]
-    for (let i = 0; i < data.length; i++) data[i] = (rand() - 0.5) * 0.1;
-    return { name: t.name, dtype: 'F32', shape: [VOCAB, t.shape[1]], data };
-  });
-  writeSafetensors(file, tensors, st.metadata);
-  const cfgFile = path.join(dir, 'config.json');
-  fs.writeFileSync(cfgFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(cfgFile, 'utf8')), vocab_size: VOCAB }, null, 2));
+  const dir = writeQwen05bShaped(path.join(work, 'qwen2-0.5b-shaped'), { layers: LAYERS, vocab: VOCAB, seed: 3 });
   const tWrite = performance.now();
   const m = await EditModel.open(dir, { dataDir: path.join(work, 'data') });
   const tOpen = performance.now();

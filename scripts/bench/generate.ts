@@ -25,6 +25,14 @@ const REPEATS = arg('repeats', 3);
 /** --spinning: ORT's busy-waiting thread pool (the session options before the decode tuning) */
 const SPINNING = args.includes('--spinning');
 const THREADS = arg('threads', 0);
+/** --plain-norms: norms as Mul(x, x) (not fused by ORT), the graph before the decode tuning */
+const VARIANT = { ...DEFAULT_VARIANT, fusedNorms: !args.includes('--plain-norms') };
+/** a session setup to measure; --compare measures the one before the decode tuning beside the current one */
+interface Config {
+  label: string;
+  spinning: boolean;
+  fusedNorms: boolean;
+}
 
 const spec: DecoderSpec = {
   layers: LAYERS, hidden: 896, heads: 14, kvHeads: 2, headDim: 64, inter: 4864, vocab: 151936, eps: 1e-6,
@@ -108,48 +116,64 @@ async function main() {
       refs.set(name, { dims, data: w.append(data) });
     }
     w.close();
-    const g = buildDecoderGraph(spec, (n) => refs.get(n)!, DEFAULT_VARIANT);
-    const modelPath = path.join(dir, 'decoder.onnx');
-    writeModel(g, modelPath);
-    const manifest = { dtype: 'float32' as const, tensors: {} };
-    const prepared: PreparedGraph = { dir, modelPath, spec, manifest, variant: DEFAULT_VARIANT };
-    console.error('creating session…');
-    const t0 = performance.now();
-    const session = await DecoderSession.open(prepared, { provider: 'cpu', spinning: SPINNING, ...(THREADS ? { threads: THREADS } : {}) });
-    const loadS = (performance.now() - t0) / 1000;
+    // one session per configuration; --compare alternates the old and the current session setup in every repeat,
+    // so both see the same machine load
+    const configs: Config[] = args.includes('--compare')
+      ? [
+          { label: 'before (spinning pool, plain norms)', spinning: true, fusedNorms: false },
+          { label: 'current', spinning: false, fusedNorms: true },
+        ]
+      : [{ label: 'current', spinning: SPINNING, fusedNorms: VARIANT.fusedNorms }];
+    const sessions: DecoderSession[] = [];
+    let loadS = 0;
+    for (const [ci, c] of configs.entries()) {
+      const variant = { ...DEFAULT_VARIANT, fusedNorms: c.fusedNorms };
+      const modelPath = path.join(dir, `decoder-${ci}.onnx`);
+      writeModel(buildDecoderGraph(spec, (n) => refs.get(n)!, variant), modelPath);
+      const prepared: PreparedGraph = { dir, modelPath, spec, manifest: { dtype: 'float32', tensors: {} }, variant };
+      console.error(`creating session (${c.label})…`);
+      const t0 = performance.now();
+      sessions.push(await DecoderSession.open(prepared, { provider: 'cpu', spinning: c.spinning, ...(THREADS ? { threads: THREADS } : {}) }));
+      loadS = Math.max(loadS, (performance.now() - t0) / 1000);
+    }
     const bytesPerToken = params * 4; // every weight is read once per decode step (the tied embedding as the head)
     const prompt = (b: number) => Array.from({ length: PROMPT }, (_, i) => (i * 7919 + b * 104729) % spec.vocab);
-    await generate(session, [prompt(0)], { maxNewTokens: 2, eosTokenIds: [], padTokenId: 0 }); // warm-up
-    const repeats: {
-      loadAverage: number[]; memcpyGBs: number; boundTokS: number;
-      rows: { batch: number; prefill: number; decode: number }[]; decodePctOfBound: number; batch8OverBatch1: number;
-    }[] = [];
+    for (const session of sessions) await generate(session, [prompt(0)], { maxNewTokens: 2, eosTokenIds: [], padTokenId: 0 }); // warm-up
+    type Row = { batch: number; prefill: number; decode: number };
+    type Repeat = { loadAverage: number[]; memcpyGBs: number; boundTokS: number; rows: Row[]; decodePctOfBound: number; batch8OverBatch1: number };
+    const repeats: Repeat[][] = configs.map(() => []);
     for (let rep = 0; rep < REPEATS; rep++) {
       // the bound is measured before and after the runs of this repeat (this machine may be shared): the best is used
       const mem0 = await memBandwidth();
-      const rows: { batch: number; prefill: number; decode: number }[] = [];
-      for (const batch of [1, 8]) {
-        const prompts = Array.from({ length: batch }, (_, b) => prompt(b));
-        const r = await generate(session, prompts, { maxNewTokens: NEW, eosTokenIds: [], padTokenId: 0 });
-        rows.push({ batch, prefill: (batch * PROMPT) / r.timing.prefillS, decode: (batch * r.timing.decodeSteps) / r.timing.decodeS });
+      const order = configs.map((_, i) => i);
+      if (rep % 2) order.reverse();
+      const rowsOf: Row[][] = configs.map(() => []);
+      for (const ci of order) {
+        for (const batch of [1, 8]) {
+          const prompts = Array.from({ length: batch }, (_, b) => prompt(b));
+          const r = await generate(sessions[ci], prompts, { maxNewTokens: NEW, eosTokenIds: [], padTokenId: 0 });
+          rowsOf[ci].push({ batch, prefill: (batch * PROMPT) / r.timing.prefillS, decode: (batch * r.timing.decodeSteps) / r.timing.decodeS });
+        }
       }
       const mem1 = await memBandwidth();
       const bw = Math.max(mem0.oneThread, mem0.allCores, mem1.oneThread, mem1.allCores);
       const bound = bw / bytesPerToken;
-      repeats.push({
-        loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100),
-        memcpyGBs: bw / 1e9,
-        boundTokS: bound,
-        rows,
-        decodePctOfBound: (100 * rows[0].decode) / bound,
-        batch8OverBatch1: rows[1].decode / rows[0].decode,
-      });
-      console.error(
-        `repeat ${rep + 1}: load ${os.loadavg()[0].toFixed(2)}, bound ${bound.toFixed(2)} tok/s, ` +
-          rows.map((r) => `batch ${r.batch}: prefill ${r.prefill.toFixed(1)} decode ${r.decode.toFixed(2)} tok/s`).join(', '),
-      );
+      for (const [ci, rows] of rowsOf.entries()) {
+        repeats[ci].push({
+          loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100),
+          memcpyGBs: bw / 1e9,
+          boundTokS: bound,
+          rows,
+          decodePctOfBound: (100 * rows[0].decode) / bound,
+          batch8OverBatch1: rows[1].decode / rows[0].decode,
+        });
+        console.error(
+          `repeat ${rep + 1} [${configs[ci].label}]: load ${os.loadavg()[0].toFixed(2)}, bound ${bound.toFixed(2)} tok/s, ` +
+            rows.map((r) => `batch ${r.batch}: prefill ${r.prefill.toFixed(1)} decode ${r.decode.toFixed(2)} tok/s`).join(', '),
+        );
+      }
     }
-    await session.release();
+    for (const session of sessions) await session.release();
     const median = (xs: number[]) => {
       const s = [...xs].sort((a, b) => a - b);
       return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -157,22 +181,25 @@ async function main() {
     const res = {
       machine: machine(),
       model: { layers: LAYERS, hidden: H, heads: spec.heads, kvHeads: spec.kvHeads, intermediate: I, vocab: spec.vocab, parameters: params, dtype: 'float32', provider: 'cpu' },
-      session: { spinning: SPINNING, threads: THREADS || 'default' },
+      threads: THREADS || 'default',
       promptTokens: PROMPT,
       newTokens: NEW,
       sessionLoadS: loadS,
       weightBytesPerToken: bytesPerToken,
-      repeats,
-      median: {
-        memcpyGBs: median(repeats.map((r) => r.memcpyGBs)),
-        boundTokS: median(repeats.map((r) => r.boundTokS)),
-        prefillB1: median(repeats.map((r) => r.rows[0].prefill)),
-        prefillB8: median(repeats.map((r) => r.rows[1].prefill)),
-        decodeB1: median(repeats.map((r) => r.rows[0].decode)),
-        decodeB8: median(repeats.map((r) => r.rows[1].decode)),
-        decodePctOfBound: median(repeats.map((r) => r.decodePctOfBound)),
-        batch8OverBatch1: median(repeats.map((r) => r.batch8OverBatch1)),
-      },
+      configs: configs.map((c, ci) => ({
+        ...c,
+        repeats: repeats[ci],
+        median: {
+          memcpyGBs: median(repeats[ci].map((r) => r.memcpyGBs)),
+          boundTokS: median(repeats[ci].map((r) => r.boundTokS)),
+          prefillB1: median(repeats[ci].map((r) => r.rows[0].prefill)),
+          prefillB8: median(repeats[ci].map((r) => r.rows[1].prefill)),
+          decodeB1: median(repeats[ci].map((r) => r.rows[0].decode)),
+          decodeB8: median(repeats[ci].map((r) => r.rows[1].decode)),
+          decodePctOfBound: median(repeats[ci].map((r) => r.decodePctOfBound)),
+          batch8OverBatch1: median(repeats[ci].map((r) => r.batch8OverBatch1)),
+        },
+      })),
     };
     console.log(JSON.stringify(res, null, 2));
   } finally {

@@ -73,6 +73,7 @@ function RunsView({ onNotice, onError }: { onNotice(m: string): void; onError(m:
   const [editing, setEditing] = useState<ExperimentRow | null>(null);
   const [deleting, setDeleting] = useState<ExperimentRow | null>(null);
   const saveTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const pending = useRef<ColumnLayout | null>(null);
 
   const load = useCallback(async () => {
     try {
@@ -88,9 +89,14 @@ function RunsView({ onNotice, onError }: { onNotice(m: string): void; onError(m:
       () => setLayoutState(normaliseLayout(null)),
     );
   }, [load]);
-  useEffect(() => () => {
-    if (saveTimer.current) clearTimeout(saveTimer.current);
-  }, []);
+  // Leaving the page saves a layout change still waiting for its debounce.
+  useEffect(
+    () => () => {
+      if (saveTimer.current) clearTimeout(saveTimer.current);
+      if (pending.current) void api.call('experiments.setLayout', pending.current).catch(() => undefined);
+    },
+    [],
+  );
   // A finished evaluation (or re-judge) changes the table: reload it.
   useEffect(
     () =>
@@ -106,8 +112,11 @@ function RunsView({ onNotice, onError }: { onNotice(m: string): void; onError(m:
       if (saveTimer.current) clearTimeout(saveTimer.current);
       // Drop empty filters so the stored layout stays small.
       const filters = Object.fromEntries(Object.entries(l.filters).filter(([, v]) => v)) as ColumnLayout['filters'];
+      pending.current = { ...l, filters };
       saveTimer.current = setTimeout(() => {
-        api.call('experiments.setLayout', { ...l, filters }).catch((e: Error) => onError(e.message));
+        const next = pending.current;
+        pending.current = null;
+        if (next) api.call('experiments.setLayout', next).catch((e: Error) => onError(e.message));
       }, 400);
     },
     [onError],
