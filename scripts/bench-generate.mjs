@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench:generate [-- --layers N --prompt N --new N --repeats N --threads N --spinning --plain-norms --compare]
+// npm run bench:generate [-- --layers N --prompt N --new N --repeats N --threads N --spinning --plain-norms --compare --profile]
 // Bundles scripts/bench/generate.ts with esbuild and runs it; prints a JSON report (see docs/benchmarks.md).
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';

@@ -30,7 +30,7 @@ describe.each(GOLDEN_MODELS.map((m) => [m.name, m] as const))('goldens: %s', (na
     const data = tempDir();
     full = await DecoderSession.open(prepareDecoder(ms, data, { dtype: 'float32', hiddenStates: true, allLogits: false, editable: [] }), { provider: 'cpu' });
     // the generation session is the app's decode graph (DEFAULT_VARIANT: fused norms)
-    gen = await DecoderSession.open(prepareDecoder(ms, data, { dtype: 'float32', hiddenStates: false, allLogits: false, editable: [], fusedNorms: true }), { provider: 'cpu' });
+    gen = await DecoderSession.open(prepareDecoder(ms, data, { dtype: 'float32', hiddenStates: false, allLogits: false, editable: [], inference: true }), { provider: 'cpu' });
   });
   afterAll(async () => {
     await full?.release();

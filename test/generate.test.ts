@@ -4,7 +4,7 @@ import { resolveModel } from '../main/engine/arch/registry';
 import { readTensorF32 } from '../main/engine/safetensors/reader';
 import { decoderSpecFromModel } from '../main/engine/decoder/adapter';
 import { prepareDecoder } from '../main/engine/decoder/prepare';
-import { DEFAULT_VARIANT } from '../main/engine/decoder/graph';
+import { DEFAULT_VARIANT, INFERENCE_VARIANT } from '../main/engine/decoder/graph';
 import { DecoderSession } from '../main/engine/runtime/session';
 import { generate, leftPad } from '../main/engine/generate/generate';
 import { argmax, chooseToken, rng, sortedByLogit, type SamplingOptions } from '../main/engine/generate/sampling';
@@ -23,7 +23,8 @@ describe.each(['llama', 'mistral', 'qwen2', 'gpt2'] as ArchName[])('generation (
   beforeAll(async () => {
     ms = resolveModel(writeTinyModel(path.join(tempDir(), arch), arch, { seed: 7 }));
     weights = new Map([...ms.weights.values()].map((t) => [t.name, { dims: t.shape, data: readTensorF32(t) }]));
-    s = await DecoderSession.open(prepareDecoder(ms, tempDir(), DEFAULT_VARIANT), { provider: 'cpu' });
+    // the engine's generation graph (fused norms), checked against the float64 reference
+    s = await DecoderSession.open(prepareDecoder(ms, tempDir(), INFERENCE_VARIANT), { provider: 'cpu' });
   });
   afterAll(() => s?.release());
 

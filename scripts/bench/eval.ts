@@ -17,7 +17,7 @@ const arg = (k: string, d: number) => {
   return i >= 0 ? Number(args[i + 1]) : d;
 };
 const LAYERS = arg('layers', QWEN05B_SHAPE.layers);
-const NEW = arg('new', 16);
+const NEW = arg('new', 32);
 const CASES = arg('cases', 8);
 const REPEATS = arg('repeats', 3);
 const root = path.resolve(import.meta.dirname ?? '.', '..', '..');

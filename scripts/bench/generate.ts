@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ExternalDataWriter, writeModel } from '../../main/engine/graph/onnx';
-import { buildDecoderGraph, DEFAULT_VARIANT } from '../../main/engine/decoder/graph';
+import { buildDecoderGraph, INFERENCE_VARIANT } from '../../main/engine/decoder/graph';
 import { WEIGHTS_FILE, type PreparedGraph } from '../../main/engine/decoder/prepare';
 import type { DecoderSpec, WeightRef } from '../../main/engine/decoder/spec';
 import { DecoderSession } from '../../main/engine/runtime/session';
@@ -26,12 +26,12 @@ const REPEATS = arg('repeats', 3);
 const SPINNING = args.includes('--spinning');
 const THREADS = arg('threads', 0);
 /** --plain-norms: norms as Mul(x, x) (not fused by ORT), the graph before the decode tuning */
-const VARIANT = { ...DEFAULT_VARIANT, fusedNorms: !args.includes('--plain-norms') };
+const VARIANT = { ...INFERENCE_VARIANT, inference: !args.includes('--plain-norms') };
 /** a session setup to measure; --compare measures the one before the decode tuning beside the current one */
 interface Config {
   label: string;
   spinning: boolean;
-  fusedNorms: boolean;
+  inference: boolean;
 }
 
 const spec: DecoderSpec = {
@@ -96,6 +96,51 @@ async function memBandwidth(): Promise<{ oneThread: number; allCores: number }> 
   return { oneThread, allCores: (2 * n) / (bestAll / 1000) };
 }
 
+/** --profile: one more session of the given setup with ORT profiling on; a batch-1 generate, then the kernel time
+ *  per decode step by op type (prefill excluded), from ORT's profile JSON. */
+async function profileDecode(
+  dir: string,
+  spec: DecoderSpec,
+  refs: Map<string, WeightRef>,
+  c: Config,
+  prompt: (b: number) => number[],
+): Promise<{ decodeSteps: number; stepMs: number; kernelMs: number; byOp: Record<string, { ms: number; calls: number }> }> {
+  const variant = { ...INFERENCE_VARIANT, inference: c.inference };
+  const modelPath = path.join(dir, 'decoder-profile.onnx');
+  writeModel(buildDecoderGraph(spec, (n) => refs.get(n)!, variant), modelPath);
+  const prefix = path.join(dir, 'ort-profile');
+  const prepared: PreparedGraph = { dir, modelPath, spec, manifest: { dtype: 'float32', tensors: {} }, variant };
+  const s = await DecoderSession.open(prepared, { provider: 'cpu', spinning: c.spinning, profile: prefix, ...(THREADS ? { threads: THREADS } : {}) });
+  await generate(s, [prompt(0)], { maxNewTokens: NEW, eosTokenIds: [], padTokenId: 0 });
+  s.endProfiling();
+  await s.release();
+  const file = fs.readdirSync(dir).find((f) => f.startsWith('ort-profile') && f.endsWith('.json'));
+  if (!file) throw new Error('ORT wrote no profile');
+  type Ev = { cat: string; name: string; ts: number; dur: number; args?: { op_name?: string } };
+  const events = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as Ev[];
+  const runs = events.filter((e) => e.cat === 'Session' && e.name === 'model_run').sort((a, b) => a.ts - b.ts).slice(1); // drop the prefill
+  const inDecode = (ts: number) => runs.some((r) => ts >= r.ts && ts <= r.ts + r.dur);
+  const byOp: Record<string, { ms: number; calls: number }> = {};
+  let kernel = 0;
+  for (const e of events) {
+    if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time') || !inDecode(e.ts)) continue;
+    const op = e.args?.op_name ?? '?';
+    byOp[op] ??= { ms: 0, calls: 0 };
+    byOp[op].ms += e.dur / 1000 / runs.length;
+    byOp[op].calls += 1 / runs.length;
+    kernel += e.dur / 1000 / runs.length;
+  }
+  const sorted = Object.fromEntries(
+    Object.entries(byOp)
+      .sort((a, b) => b[1].ms - a[1].ms)
+      .map(([k, v]) => [k, { ms: Math.round(v.ms * 100) / 100, calls: Math.round(v.calls) }]),
+  );
+  const stepMs = runs.reduce((a, r) => a + r.dur, 0) / 1000 / runs.length;
+  console.error(`profile (${runs.length} decode steps): ${stepMs.toFixed(1)} ms per step in session.run, ${kernel.toFixed(1)} ms in kernels`);
+  for (const [op, v] of Object.entries(sorted).slice(0, 12)) console.error(`  ${op.padEnd(32)} ${v.ms.toFixed(2).padStart(8)} ms  ${v.calls} calls`);
+  return { decodeSteps: runs.length, stepMs, kernelMs: kernel, byOp: sorted };
+}
+
 async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'safeedit-bench-'));
   try {
@@ -120,14 +165,14 @@ async function main() {
     // so both see the same machine load
     const configs: Config[] = args.includes('--compare')
       ? [
-          { label: 'before (spinning pool, plain norms)', spinning: true, fusedNorms: false },
-          { label: 'current', spinning: false, fusedNorms: true },
+          { label: 'before (spinning pool, plain norms)', spinning: true, inference: false },
+          { label: 'current', spinning: false, inference: true },
         ]
-      : [{ label: 'current', spinning: SPINNING, fusedNorms: VARIANT.fusedNorms }];
+      : [{ label: 'current', spinning: SPINNING, inference: VARIANT.inference }];
     const sessions: DecoderSession[] = [];
     let loadS = 0;
     for (const [ci, c] of configs.entries()) {
-      const variant = { ...DEFAULT_VARIANT, fusedNorms: c.fusedNorms };
+      const variant = { ...INFERENCE_VARIANT, inference: c.inference };
       const modelPath = path.join(dir, `decoder-${ci}.onnx`);
       writeModel(buildDecoderGraph(spec, (n) => refs.get(n)!, variant), modelPath);
       const prepared: PreparedGraph = { dir, modelPath, spec, manifest: { dtype: 'float32', tensors: {} }, variant };
@@ -174,6 +219,7 @@ async function main() {
       }
     }
     for (const session of sessions) await session.release();
+    const profile = args.includes('--profile') ? await profileDecode(dir, spec, refs, configs[configs.length - 1], prompt) : undefined;
     const median = (xs: number[]) => {
       const s = [...xs].sort((a, b) => a - b);
       return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -186,6 +232,7 @@ async function main() {
       newTokens: NEW,
       sessionLoadS: loadS,
       weightBytesPerToken: bytesPerToken,
+      ...(profile ? { profile } : {}),
       configs: configs.map((c, ci) => ({
         ...c,
         repeats: repeats[ci],

@@ -9,7 +9,7 @@ import { GenerateInput, InspectInput } from '../../../shared/api/engine';
 import { estimateMemory, resolveModel, type ModelSpec } from '../arch/registry';
 import { loadTokenizer, type ModelTokenizer } from '../text/tokenizer';
 import { prepareDecoder } from '../decoder/prepare';
-import { DEFAULT_VARIANT, variantKey, type DecoderVariant } from '../decoder/graph';
+import { INFERENCE_VARIANT, variantKey, type DecoderVariant } from '../decoder/graph';
 import { emptyCache, generate, type Feed } from '../generate/generate';
 import { GREEDY } from '../generate/sampling';
 import { DecoderSession } from './session';
@@ -91,7 +91,7 @@ export class EngineCore {
     let { name: provider, reason } = chooseProvider(pref, providers);
     if (req.provider && provider !== req.provider) reason = `${req.provider} is not available here; ${reason}`;
     let session: DecoderSession;
-    const variant = (p: string): DecoderVariant => ({ ...DEFAULT_VARIANT, dtype: dtypeFor(p) });
+    const variant = (p: string): DecoderVariant => ({ ...INFERENCE_VARIANT, dtype: dtypeFor(p) });
     try {
       session = await DecoderSession.open(prepareDecoder(ms, req.dataDir, variant(provider)), { provider, threads: req.threads });
     } catch (e) {
@@ -170,7 +170,7 @@ export class EngineCore {
         throw new AppError('invalid_input', `prompt ${i + 1}: ${p.length} tokens + ${input.maxNewTokens} new exceed the model's context of ${maxCtx}`);
       }
     }
-    const session = await this.sessionFor(l, { hiddenStates: false, allLogits: false, editable: [], fusedNorms: true });
+    const session = await this.sessionFor(l, { hiddenStates: false, allLogits: false, editable: [], inference: true });
     const tok = l.tokenizer;
     const decode = (ids: number[]) => (tok ? tok.decode(ids, { skipSpecialTokens: true }) : '');
     const shown = prompts.map(() => '');
@@ -207,7 +207,7 @@ export class EngineCore {
     const l = this.need(input.modelDir);
     const ids = this.tokenize(l, input.prompt, input.chat, 'prompt');
     if (ids.length > l.ms.maxContext) throw new AppError('invalid_input', `prompt: ${ids.length} tokens exceed the model's context of ${l.ms.maxContext}`);
-    const s = await this.sessionFor(l, { hiddenStates: true, allLogits: true, editable: [], fusedNorms: true });
+    const s = await this.sessionFor(l, { hiddenStates: true, allLogits: true, editable: [], inference: true });
     const S = ids.length;
     const feeds: Record<string, Feed> = {
       input_ids: { dtype: 'int64', dims: [1, S], data: BigInt64Array.from(ids.map(BigInt)) },

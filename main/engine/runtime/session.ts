@@ -24,6 +24,9 @@ export interface SessionOpenOptions {
    *  slices the GEMV threads need, and decode measured 1.5–2× slower at a load average of ~6 on 2 cores
    *  (docs/benchmarks.md "Generation"). */
   spinning?: boolean;
+  /** ORT profiling: per-kernel timings written to `<profile>_<date>.json` when the session ends profiling
+   *  (`endProfiling()`); for benchmarks (scripts/bench/generate.ts --profile) */
+  profile?: string;
 }
 
 export class DecoderSession implements DecoderRunner {
@@ -65,6 +68,7 @@ export class DecoderSession implements DecoderRunner {
       interOpNumThreads: 1, // the graph runs sequentially; no second pool
       enableCpuMemArena: true,
       extra: { session: { intra_op: { allow_spinning: o.spinning ? '1' : '0' }, inter_op: { allow_spinning: '0' } } },
+      ...(o.profile ? { enableProfiling: true, profileFilePrefix: o.profile } : {}),
     });
     return new DecoderSession(prepared, session, o.provider);
   }
@@ -88,6 +92,11 @@ export class DecoderSession implements DecoderRunner {
     const res: Record<string, Feed> = {};
     for (const [k, v] of Object.entries(out)) res[k] = { dtype: v.type as Feed['dtype'], dims: [...v.dims], data: v.data as never };
     return res;
+  }
+
+  /** Writes the profile of a session opened with `profile` (see SessionOpenOptions). */
+  endProfiling(): void {
+    this.session.endProfiling();
   }
 
   async release(): Promise<void> {
