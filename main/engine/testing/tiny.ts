@@ -67,31 +67,43 @@ function normals(rand: () => number, n: number, std: number, mean = 0): Float32A
   return out;
 }
 
-function configFor(arch: ArchName, d: Required<Pick<TinyOptions, 'hidden' | 'layers' | 'heads' | 'kvHeads' | 'intermediate' | 'maxPos'>>, vocab: number, tied: boolean, bos: number | null, eos: number, dtype: string): Record<string, unknown> {
-  const torchDtype = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' }[dtype];
-  if (arch === 'gpt2') {
-    return {
-      activation_function: 'gelu_new', architectures: ['GPT2LMHeadModel'], attn_pdrop: 0.0, bos_token_id: eos, embd_pdrop: 0.0,
-      eos_token_id: eos, initializer_range: 0.02, layer_norm_epsilon: 1e-5, model_type: 'gpt2', n_embd: d.hidden,
-      n_head: d.heads, n_inner: null, n_layer: d.layers, n_positions: d.maxPos, reorder_and_upcast_attn: false, resid_pdrop: 0.0,
-      scale_attn_by_inverse_layer_idx: false, scale_attn_weights: true, tie_word_embeddings: tied, torch_dtype: torchDtype,
-      transformers_version: '4.57.6', use_cache: true, vocab_size: vocab,
-    };
-  }
-  const common = {
+type TinyDims = Required<Pick<TinyOptions, 'hidden' | 'layers' | 'heads' | 'kvHeads' | 'intermediate' | 'maxPos'>>;
+interface ConfigArgs {
+  d: TinyDims;
+  vocab: number;
+  tied: boolean;
+  bos: number | null;
+  eos: number;
+  torchDtype: string | undefined;
+}
+
+function rmsDecoderCommon(arch: ArchName, { d, vocab, tied, bos, eos }: ConfigArgs) {
+  return {
     architectures: [PROFILES[arch].hfArchitectures[0]], attention_dropout: 0.0, bos_token_id: bos, eos_token_id: eos, hidden_act: 'silu',
     hidden_size: d.hidden, initializer_range: 0.02, intermediate_size: d.intermediate, max_position_embeddings: d.maxPos, model_type: arch,
     num_attention_heads: d.heads, num_hidden_layers: d.layers, num_key_value_heads: d.kvHeads, rms_norm_eps: 1e-6,
     tie_word_embeddings: tied, use_cache: true, vocab_size: vocab,
   };
-  if (arch === 'llama') {
-    return { ...common, attention_bias: false, head_dim: d.hidden / d.heads, mlp_bias: false, pretraining_tp: 1, rope_scaling: null, rope_theta: 500000.0, torch_dtype: torchDtype, transformers_version: '4.57.6' };
-  }
-  if (arch === 'qwen2') {
-    return { ...common, max_window_layers: d.layers, rope_scaling: null, rope_theta: 1000000.0, sliding_window: 4096, use_sliding_window: false, torch_dtype: torchDtype, transformers_version: '4.57.6' };
-  }
-  // mistral: transformers 5 style (rope_parameters, dtype) so both config generations are exercised
-  return { ...common, head_dim: d.hidden / d.heads, rope_parameters: { rope_theta: 10000.0, rope_type: 'default' }, sliding_window: null, dtype: torchDtype, transformers_version: '5.18.0' };
+}
+
+/** config.json as transformers writes it for each architecture (key order kept: the goldens hash these bytes). */
+const CONFIG_WRITERS: Record<ArchName, (a: ConfigArgs) => Record<string, unknown>> = {
+  gpt2: ({ d, vocab, tied, eos, torchDtype }) => ({
+    activation_function: 'gelu_new', architectures: ['GPT2LMHeadModel'], attn_pdrop: 0.0, bos_token_id: eos, embd_pdrop: 0.0,
+    eos_token_id: eos, initializer_range: 0.02, layer_norm_epsilon: 1e-5, model_type: 'gpt2', n_embd: d.hidden,
+    n_head: d.heads, n_inner: null, n_layer: d.layers, n_positions: d.maxPos, reorder_and_upcast_attn: false, resid_pdrop: 0.0,
+    scale_attn_by_inverse_layer_idx: false, scale_attn_weights: true, tie_word_embeddings: tied, torch_dtype: torchDtype,
+    transformers_version: '4.57.6', use_cache: true, vocab_size: vocab,
+  }),
+  llama: (a) => ({ ...rmsDecoderCommon('llama', a), attention_bias: false, head_dim: a.d.hidden / a.d.heads, mlp_bias: false, pretraining_tp: 1, rope_scaling: null, rope_theta: 500000.0, torch_dtype: a.torchDtype, transformers_version: '4.57.6' }),
+  qwen2: (a) => ({ ...rmsDecoderCommon('qwen2', a), max_window_layers: a.d.layers, rope_scaling: null, rope_theta: 1000000.0, sliding_window: 4096, use_sliding_window: false, torch_dtype: a.torchDtype, transformers_version: '4.57.6' }),
+  // transformers 5 style (rope_parameters, dtype) so both config generations are exercised
+  mistral: (a) => ({ ...rmsDecoderCommon('mistral', a), head_dim: a.d.hidden / a.d.heads, rope_parameters: { rope_theta: 10000.0, rope_type: 'default' }, sliding_window: null, dtype: a.torchDtype, transformers_version: '5.18.0' }),
+};
+
+function configFor(arch: ArchName, d: TinyDims, vocab: number, tied: boolean, bos: number | null, eos: number, dtype: string): Record<string, unknown> {
+  const torchDtype = ({ F32: 'float32', F16: 'float16', BF16: 'bfloat16' } as Record<string, string>)[dtype];
+  return CONFIG_WRITERS[arch]({ d, vocab, tied, bos, eos, torchDtype });
 }
 
 /** Writes a tiny model folder for `arch` into `dir` (created if needed). Same seed → byte-identical files. */
