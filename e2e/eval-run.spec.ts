@@ -88,14 +88,14 @@ test('Evaluate page: a full run, and a run killed with SIGKILL that resumes to t
     await expectTable(page, done.metrics!);
     await expect(page.locator(`[data-testid="eval-run-row"][data-run-id="${first}"]`)).toContainText(expected.overall.DS!.toFixed(2));
 
-    // 2. a second run, the host killed with SIGKILL once some but at most half of its responses are stored
+    // 2. a second run, the host killed with SIGKILL halfway (a quarter to three quarters of its responses stored)
     const second = await startFromPage(page, model, judge, 'ui killed run');
     let generated = 0;
     for (let i = 0; ; i++) {
       const s = await call<RunDetail>(host, 'eval.getRun', { id: second, limit: 0 });
       generated = s.samples.generated;
-      if (generated > 0) {
-        expect(generated, 'polled too late to kill the run halfway').toBeLessThanOrEqual(s.samples.applicable / 2);
+      if (generated >= s.samples.applicable / 4) {
+        expect(generated, 'polled too late to kill the run halfway').toBeLessThanOrEqual((3 * s.samples.applicable) / 4);
         break;
       }
       expect(s.status, 'the run ended before it could be killed').not.toBe('done');

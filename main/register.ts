@@ -4,4 +4,5 @@
 import './dataset/startup';
 import './engine/runtime/register';
 import './engine/models/startup';
+import './editing/patch-store';
 export {};

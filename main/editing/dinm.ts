@@ -10,7 +10,7 @@ import type { Feed } from '../engine/generate/generate';
 import { pastName } from '../engine/decoder/graph';
 import { Adam, ADAM_DEFAULTS } from './adam';
 import { KL_LOGITS, KL_REF, KL_WEIGHT, LABELS, NLL_WEIGHT, OUT_KL, OUT_NLL, PICK_KL, PICK_NLL, RESID } from './graphs';
-import { locateEasyEdit } from './locate';
+import { locateEasyEdit, locatePaper, seqFeeds, type Located } from './locate';
 import { editTargets, runSession, type EditModel, type LayerSessions } from './model';
 
 /** EasyEdit's suffix system prompt (hparams/DINM/*.yaml suffix_system_prompt). */
@@ -64,6 +64,8 @@ export interface EditTexts {
 }
 
 export interface ModeSpec {
+  /** step 1 (DINM only): the toxic layer of a case */
+  locate(m: EditModel, c: EditCase, pad: number): Promise<Located>;
   /** the KL term is differentiated (paper) or only logged (easyedit) */
   klGrad: boolean;
   /** KL(original ‖ current) ('ref-first', EasyEdit) or KL(current ‖ original) (paper Eq. 9) */
@@ -99,7 +101,7 @@ function easyeditTexts(m: EditModel, c: EditCase, h: EditHparams, pad: number): 
 }
 
 /** A user turn (chat template when the model has one, else the plain text) followed by a response. */
-function turn(m: EditModel, user: string, response: string): { ids: number[]; start: number; text: string } {
+export function turn(m: EditModel, user: string, response: string): { ids: number[]; start: number; text: string } {
   const tok = m.tok;
   if (tok.info.hasChatTemplate) {
     const head = tok.renderChat([{ role: 'user', content: user }], { addGenerationPrompt: true });
@@ -130,13 +132,32 @@ function paperTexts(m: EditModel, c: EditCase, h: EditHparams, suffixed = true):
   return { editIds: e.ids, promptIds: e.ids.slice(0, e.start), nllPos, labels, kcIds: k.ids, kcPos, editText: e.text, kcText: k.text, labelIds: labels };
 }
 
+/** EasyEdit's locate input: the two responses alone, one left-padded batch (docs/dinm.md §2). */
+const easyeditLocate = (m: EditModel, c: EditCase, pad: number) => locateEasyEdit(m, m.tok.encode(c.safeGeneration), m.tok.encode(c.unsafeGeneration), pad);
+
+/** The paper's locate input: the plain adversarial prompt X as the user turn, each response as the assistant turn. */
+function paperLocate(m: EditModel, c: EditCase): Promise<Located> {
+  const seq = (response: string, what: string) => {
+    const t = turn(m, c.adversarialPrompt, response);
+    if (t.start < 1 || t.start >= t.ids.length) throw new AppError('invalid_input', `case ${c.id ?? ''}: the prompt or the ${what} response encodes to no tokens`);
+    if (t.ids.length > m.ms.maxContext) throw new AppError('invalid_input', `case ${c.id ?? ''}: prompt + ${what} response has ${t.ids.length} tokens, more than the model's context of ${m.ms.maxContext}`);
+    return { ids: t.ids, start: t.start };
+  };
+  return locatePaper(m, seq(c.safeGeneration, 'safe'), seq(c.unsafeGeneration, 'unsafe'));
+}
+
 export const MODES: Record<EditMode, ModeSpec> = {
-  easyedit: { klGrad: false, klDirection: 'ref-first', texts: easyeditTexts },
-  paper: { klGrad: true, klDirection: 'current-first', texts: (m, c, h) => paperTexts(m, c, h) },
+  easyedit: { locate: easyeditLocate, klGrad: false, klDirection: 'ref-first', texts: easyeditTexts },
+  paper: { locate: paperLocate, klGrad: true, klDirection: 'current-first', texts: (m, c, h) => paperTexts(m, c, h) },
 };
 
-/** FT-L through the same loop: a fixed layer, NLL of the safe response to the plain prompt, no KL. */
-const FT_L: ModeSpec = { klGrad: false, klDirection: 'ref-first', texts: (m, c, h) => paperTexts(m, c, { ...h, suffix: '' }, false) };
+/** FT-L through the same loop: a fixed layer (never located), NLL of the safe response to the plain prompt, no KL. */
+const FT_L: ModeSpec = {
+  locate: () => Promise.reject(new AppError('invalid_input', 'ft-l has no localisation; give a layer')),
+  klGrad: false,
+  klDirection: 'ref-first',
+  texts: (m, c, h) => paperTexts(m, c, { ...h, suffix: '' }, false),
+};
 
 export interface EditOptions {
   method: TrainedMethod;
@@ -217,15 +238,14 @@ export async function runEdit(m: EditModel, c: EditCase, o: EditOptions): Promis
   const mode = o.method === 'ft-l' ? FT_L : MODES[o.mode];
   if (!mode) throw new AppError('invalid_input', `unknown edit mode '${o.mode}' (easyedit, paper)`);
   const pad = padIdOf(m);
-  const tok = m.tok;
   for (const [f, v] of [['adversarial prompt', c.adversarialPrompt], ['safe generation', c.safeGeneration], ['unsafe generation', c.unsafeGeneration]] as const) {
     if (typeof v !== 'string' || !v.trim()) throw new AppError('invalid_input', `case ${c.id ?? ''}: '${f}' is empty`);
   }
 
   // 1. locate (DINM; per case). FT-L has no localisation and needs a layer.
   o.onStage?.('locating the toxic layer');
-  let located: Awaited<ReturnType<typeof locateEasyEdit>> | null = null;
-  if (o.method === 'dinm') located = await locateEasyEdit(m, tok.encode(c.safeGeneration), tok.encode(c.unsafeGeneration), pad);
+  let located: Located | null = null;
+  if (o.method === 'dinm') located = await mode.locate(m, c, pad);
   const layer = o.layer ?? located?.layer;
   if (layer === undefined) throw new AppError('invalid_input', `${o.method} needs a layer (--layer N)`);
   const params = editTargets(m.ms, layer);
@@ -242,12 +262,32 @@ export async function runEdit(m: EditModel, c: EditCase, o: EditOptions): Promis
   const sess = await m.layerSessions(layer, mode.klGrad, mode.klDirection);
   const tGraphs = performance.now();
   cancelled(o.signal);
-  const batch = rightPadPair(tx.editIds, tx.kcIds, pad, m);
-  const S = batch.seq;
-  const pickNll: Feed = { dtype: 'int64', dims: [tx.nllPos.length], data: BigInt64Array.from(tx.nllPos.map(BigInt)) }; // [nll rows]
-  const pickKl: Feed = { dtype: 'int64', dims: [tx.kcPos.length], data: BigInt64Array.from(tx.kcPos.map((p) => BigInt(S + p))) }; // [kl rows]
+  const klW = o.method === 'ft-l' ? 0 : h.klWeight;
+  const nllW = o.method === 'ft-l' ? 1 : h.klFactor;
+  const V = m.spec.vocab;
+  const picks = (xs: number[], offset = 0): Feed => ({ dtype: 'int64', dims: [xs.length], data: BigInt64Array.from(xs.map((p) => BigInt(offset + p))) }); // [rows]
+  const zeros = (rows: number): Feed => ({ dtype: 'float32', dims: [rows, V], data: new Float32Array(rows * V) }); // [rows, vocab]
   o.onStage?.('running the frozen prefix');
-  const resid = (await runSession(sess.prefix, batch.feeds))[RESID]; // [2·seq, hidden]
+  // When the KL is not differentiated (easyedit: logged only; FT-L: none), the gradient needs only the edit sequence:
+  // the step graph runs on it alone and the KL sequence gets a forward-only pass through the rows graph. The paper
+  // mode differentiates the KL, so both sequences go through the step graph as one right-padded batch.
+  const split = !mode.klGrad;
+  let stepCtx: Record<string, Feed>;
+  let klCtx: Record<string, Feed> | null = null;
+  if (split) {
+    const e = seqFeeds(tx.editIds, m);
+    // a one-row placeholder for the KL part of the step graph (its output is not used)
+    stepCtx = { ...e, [RESID]: (await runSession(sess.prefix, e))[RESID], [PICK_NLL]: picks(tx.nllPos), [PICK_KL]: picks([0]), [KL_REF]: zeros(1) }; // resid [seq, hidden]
+    if (klW !== 0) {
+      const k = seqFeeds(tx.kcIds, m);
+      klCtx = { ...k, [RESID]: (await runSession(sess.prefix, k))[RESID], [PICK_NLL]: picks([0]), [PICK_KL]: picks(tx.kcPos) }; // resid [seq, hidden]
+    }
+  } else {
+    const batch = rightPadPair(tx.editIds, tx.kcIds, pad, m);
+    const resid = (await runSession(sess.prefix, batch.feeds))[RESID]; // [2·seq, hidden]
+    stepCtx = { ...batch.feeds, [RESID]: resid, [PICK_NLL]: picks(tx.nllPos), [PICK_KL]: picks(tx.kcPos, batch.seq) };
+    klCtx = stepCtx;
+  }
   const tPrefix = performance.now();
 
   // 3. the tensors being edited (fresh copies of the originals) and the KL reference
@@ -258,11 +298,10 @@ export async function runEdit(m: EditModel, c: EditCase, o: EditOptions): Promis
     current[p] = Float32Array.from(original[p]);
   }
   const paramFeeds = (): Record<string, Feed> => Object.fromEntries(params.map((p) => [p, { dtype: 'float32', dims: m.dims(p), data: current[p] } as Feed]));
-  const common = { ...batch.feeds, [RESID]: resid, [PICK_NLL]: pickNll, [PICK_KL]: pickKl };
-  const ref = (await runSession(sess.rows, { ...common, ...paramFeeds() }))[KL_LOGITS]; // [kl rows, vocab]
+  // the KL reference: the original tensors' logits at the KL rows (the rows graph's KL output is ignored here)
+  const ref = klCtx ? (await runSession(sess.rows, { ...klCtx, ...paramFeeds(), [KL_REF]: zeros(tx.kcPos.length) }))[KL_LOGITS] : zeros(1); // [kl rows, vocab]
+  if (!split) stepCtx[KL_REF] = ref;
   const adam = new Adam({ lr: h.lr, ...ADAM_DEFAULTS, weightDecay: h.weightDecay });
-  const klW = o.method === 'ft-l' ? 0 : h.klWeight;
-  const nllW = o.method === 'ft-l' ? 1 : h.klFactor;
   const losses: number[] = [];
   const nlls: number[] = [];
   const kls: number[] = [];
@@ -274,9 +313,11 @@ export async function runEdit(m: EditModel, c: EditCase, o: EditOptions): Promis
   for (let it = 0; it < h.steps; it++) {
     cancelled(o.signal);
     const ts = performance.now();
-    const out = await runSession(sess.step, { ...common, ...paramFeeds(), [LABELS]: labels, [KL_REF]: ref, [NLL_WEIGHT]: scalar(nllW), [KL_WEIGHT]: scalar(klW) });
+    const out = await runSession(sess.step, { ...stepCtx, ...paramFeeds(), [LABELS]: labels, [NLL_WEIGHT]: scalar(nllW), [KL_WEIGHT]: scalar(klW) });
     const nll = (out[OUT_NLL].data as Float32Array)[0];
-    const kl = o.method === 'ft-l' ? 0 : (out[OUT_KL].data as Float32Array)[0];
+    let kl = 0;
+    if (klW !== 0 && split) kl = ((await runSession(sess.rows, { ...klCtx!, ...paramFeeds(), [KL_REF]: ref }))[OUT_KL].data as Float32Array)[0];
+    else if (klW !== 0) kl = (out[OUT_KL].data as Float32Array)[0];
     const loss = Math.fround(Math.fround(nllW * nll) + Math.fround(klW * kl));
     losses.push(loss);
     nlls.push(nll);

@@ -7,7 +7,9 @@
 //   step graph    resid, params, labels, kl reference →   the edited block's MLP, the layers above, the final norm
 //                 nll, kl, loss, grad/<param>             and the head on the picked rows only, the losses and the
 //                                                         gradient of the loss w.r.t. the edited tensors
-//   rows graph    resid, params → logits of picked rows   forward only (KL reference, evaluation)
+//   rows graph    resid, params, kl reference →           forward only: the KL reference logits (any reference fed),
+//                 logits of picked rows, kl               and the logged KL of EasyEdit mode (its KL is not
+//                                                         differentiated, so it runs on the KL sequence alone)
 //
 // The split point is found by structure, from the spec's tensor names (the Add that consumes the attention output
 // projection of the edited layer), and the head by the Gemm that reads the head weight; nothing depends on value names.
@@ -125,20 +127,22 @@ export function buildEditGraphs(spec: DecoderSpec, weights: WeightSource, o: Edi
     return b.op1('Gemm', [rowsIn, ...headRest], head.attrs); // [hint, vocab]
   };
   b.output(headOn(PICK_NLL, 'nllrows'), NLL_LOGITS);
-  b.output(headOn(PICK_KL, 'klrows'), KL_LOGITS);
+  const cur = headOn(PICK_KL, 'klrows'); // [klrows, vocab]
+  b.output(cur, KL_LOGITS);
+  const refIn = b.input(KL_REF, 'float32', ['klrows', spec.vocab]); // [klrows, vocab]
+  b.output(o.klDirection === 'ref-first' ? klDivergence(b, refIn, cur) : klDivergence(b, cur, refIn), OUT_KL); // []
   const rows = pruneGraph({ ...b.build(), name: 'edit_rows' });
 
   // step: losses over the picked rows and the gradient w.r.t. the edited tensors
   const s = builderFromGraph(rows, false);
   const labels = s.input(LABELS, 'int64', ['nllrows']); // [nllrows]
-  const ref = s.input(KL_REF, 'float32', ['klrows', spec.vocab]); // [klrows, vocab]
+  const ref = s.values.get(KL_REF)!; // [klrows, vocab]
   const nllW = s.input(NLL_WEIGHT, 'float32', []);
   const klW = s.input(KL_WEIGHT, 'float32', []);
   const nll = softmaxCrossEntropy(s, s.values.get(NLL_LOGITS)!, labels, { ignoreIndex: -100 }); // []
-  const cur = s.values.get(KL_LOGITS)!; // [klrows, vocab]
-  const kl = o.klDirection === 'ref-first' ? klDivergence(s, ref, cur) : klDivergence(s, cur, ref); // []
+  const kl = s.values.get(OUT_KL)!; // []
   s.output(nll, OUT_NLL);
-  s.output(kl, OUT_KL);
+  s.output(kl);
   const weightedNll = s.op1('Mul', [nll, nllW]); // []
   const loss = o.klGrad ? s.op1('Add', [weightedNll, s.op1('Mul', [kl, klW])]) : weightedNll; // []
   const params = o.params.map((p) => {
@@ -148,4 +152,29 @@ export function buildEditGraphs(spec: DecoderSpec, weights: WeightSource, o: Edi
   });
   const step = buildStepGraph(s, loss, params, { stopGradient: [ref] });
   return { prefix, rows, step: pruneGraph({ ...step.graph, name: 'edit_step' }), grads: step.grads };
+}
+
+/** Output name of decoder block i's output (the residual stream after the block, before any final norm). */
+export const blockOutputName = (i: number) => `edit/block.${i}`;
+
+/**
+ * The paper-mode locate graph: the decoder with every block's output (h_1..h_L, paper Eq. 5, no final norm) as
+ * outputs `blockOutputName(i)` [batch·seq, hidden], and nothing after the last block (no final norm, no head).
+ * Each block output is found by structure: the residual Add consuming the block's down projection.
+ */
+export function buildBlockOutputsGraph(spec: DecoderSpec, weights: WeightSource): Graph {
+  const full = buildDecoderGraph(spec, weights, { dtype: 'float32', hiddenStates: false, allLogits: false, editable: [] });
+  const inits = new Map(full.initializers.map((i) => [i.name, i]));
+  const refined = refineShapes(full.nodes, full.values, (v) => inits.get(v.name));
+  const b = builderFromGraph({ ...full, name: 'block_outputs', outputs: [] }, false);
+  for (let i = 0; i < spec.layers; i++) {
+    const down = spec.layerTensors[i]?.down;
+    const di = full.nodes.findIndex((n) => n.op === 'Gemm' && n.inputs[1] === down);
+    if (!down || di < 0) throw new Error(`decoder graph: no Gemm reads the down projection of layer ${i}`);
+    const y = full.nodes[di].outputs[0];
+    const add = full.nodes.find((n, j) => j > di && n.op === 'Add' && n.inputs.includes(y));
+    if (!add) throw new Error(`decoder graph: no residual Add after the down projection of layer ${i}`);
+    b.output(refined.get(add.outputs[0]) ?? full.values.get(add.outputs[0])!, blockOutputName(i)); // [batch·seq, hidden]
+  }
+  return pruneGraph(b.build());
 }

@@ -4,10 +4,14 @@
 // easyedit: [safe, unsafe] as one left-padded batch (pad = EOS, positions 0..S−1 for both rows), transformers'
 // hidden_states[1..L] (the last one after the final norm), Frobenius distance over [S, hidden] including pad rows,
 // first maximum, layer = k − 1. See docs/dinm.md §2.
+// paper: [X; Y_safe] and [X; Y_unsafe] each run alone (no padding), block outputs h_1..h_L before the final norm
+// (paper Eq. 5), each mean-pooled over its response positions, L2 distance of the pooled vectors, first maximum,
+// layer = 0-based block. See docs/dinm.md "paper mode".
 import type { Feed } from '../engine/generate/generate';
 import { emptyCache } from '../engine/generate/generate';
-import { hiddenName } from '../engine/decoder/graph';
-import type { EditModel } from './model';
+import { hiddenName, pastName } from '../engine/decoder/graph';
+import { blockOutputName } from './graphs';
+import { runSession, type EditModel } from './model';
 
 export interface Located {
   /** index = 0-based decoder block */
@@ -61,4 +65,62 @@ export async function locateEasyEdit(m: EditModel, safeIds: number[], unsafeIds:
     distances.push(Math.sqrt(ss));
   }
   return { distances, layer: firstArgmax(distances), inputIds: batch.ids, attentionMask: batch.mask };
+}
+
+/** One unpadded sequence as a batch of 1 for the edit graphs (ids, mask, positions 0..S−1, empty cache). */
+export function seqFeeds(ids: number[], m: EditModel): Record<string, Feed> {
+  const S = ids.length;
+  const feeds: Record<string, Feed> = {
+    input_ids: { dtype: 'int64', dims: [1, S], data: BigInt64Array.from(ids.map(BigInt)) }, // [1, seq]
+    attention_mask: { dtype: 'int64', dims: [1, S], data: new BigInt64Array(S).fill(1n) }, // [1, seq]
+    position_ids: { dtype: 'int64', dims: [1, S], data: BigInt64Array.from(ids.map((_, i) => BigInt(i))) }, // [1, seq]
+  };
+  const sp = m.spec;
+  for (let i = 0; i < sp.layers; i++)
+    for (const kind of ['key', 'value'] as const) feeds[pastName(i, kind)] = { dtype: 'float32', dims: [1, sp.kvHeads, 0, sp.headDim], data: new Float32Array(0) }; // [1, kvHeads, 0, headDim]
+  return feeds;
+}
+
+/** One locate sequence of the paper mode: prompt + response token ids, the response starting at `start`. */
+export interface ResponseSeq {
+  ids: number[];
+  start: number;
+}
+
+/** Mean over the response positions of each block's output, [layers][hidden] (block outputs before the final norm). */
+export async function pooledBlockOutputs(m: EditModel, seq: ResponseSeq): Promise<Float32Array[]> {
+  const S = seq.ids.length;
+  if (!(seq.start >= 0 && seq.start < S)) throw new Error(`response start ${seq.start} is outside the ${S}-token sequence`);
+  const sp = m.spec;
+  const out = await runSession(await m.blockOutputsSession(), seqFeeds(seq.ids, m));
+  const H = sp.hidden;
+  const n = S - seq.start;
+  const pooled: Float32Array[] = [];
+  for (let l = 0; l < sp.layers; l++) {
+    const h = out[blockOutputName(l)].data as Float32Array; // [seq, hidden]
+    const acc = new Float64Array(H);
+    for (let p = seq.start; p < S; p++) for (let j = 0; j < H; j++) acc[j] += h[p * H + j];
+    pooled.push(Float32Array.from(acc, (x) => x / n)); // [hidden]
+  }
+  return pooled;
+}
+
+/** The paper's locate: per block, ‖mean_resp(h_l(safe)) − mean_resp(h_l(unsafe))‖₂; first maximum. */
+export async function locatePaper(m: EditModel, safe: ResponseSeq, unsafe: ResponseSeq): Promise<Located> {
+  const a = await pooledBlockOutputs(m, safe);
+  const b = await pooledBlockOutputs(m, unsafe);
+  const distances = a.map((x, l) => {
+    let ss = 0;
+    for (let j = 0; j < x.length; j++) {
+      const d = x[j] - b[l][j];
+      ss += d * d;
+    }
+    return Math.sqrt(ss);
+  });
+  return {
+    distances,
+    layer: firstArgmax(distances),
+    inputIds: [safe.ids, unsafe.ids],
+    attentionMask: [safe.ids.map(() => 1), unsafe.ids.map(() => 1)],
+  };
 }

@@ -14,10 +14,10 @@ import type { Graph } from '../engine/graph/ir';
 import type { Feed } from '../engine/generate/generate';
 import { DecoderSession, ort } from '../engine/runtime/session';
 import { loadTokenizer, type ModelTokenizer } from '../engine/text/tokenizer';
-import { buildEditGraphs } from './graphs';
+import { buildBlockOutputsGraph, buildEditGraphs } from './graphs';
 
 /** Bump when the edit graphs change shape, so cached graph files are rebuilt. */
-const GRAPH_VERSION = 1;
+const GRAPH_VERSION = 2;
 
 export interface LayerSessions {
   layer: number;
@@ -34,6 +34,8 @@ export interface OpenEditModelOptions {
   dataDir: string;
   threads?: number;
   onProgress?: (fraction: number, stage: string) => void;
+  /** ORT profiling for the edit-graph sessions: files `<profile>-<prefix|rows|step|blocks>_<date>.json`, written by endProfiling() (benchmarks) */
+  profile?: string;
 }
 
 /** The edited tensors of a layer: the profile's editTarget (down projection weight, and its bias where it has one). */
@@ -51,12 +53,15 @@ export function editTargets(ms: ModelSpec, layer: number): string[] {
 
 export class EditModel {
   private cache: LayerSessions | null = null;
+  private blocks: OrtTypes.InferenceSession | null = null;
   private constructor(
     readonly ms: ModelSpec,
     readonly tok: ModelTokenizer,
     readonly prepared: PreparedGraph,
     readonly locateSession: DecoderSession,
     private readonly threads: number | undefined,
+    /** ORT profiling prefix for the edit-graph sessions (benchmarks) */
+    private readonly profile?: string,
   ) {}
 
   static async open(modelDir: string, o: OpenEditModelOptions): Promise<EditModel> {
@@ -67,7 +72,7 @@ export class EditModel {
       o.onProgress?.(f, 'preparing the model'),
     );
     const locate = await DecoderSession.open(prepared, { provider: 'cpu', threads: o.threads });
-    return new EditModel(ms, tok, prepared, locate, o.threads);
+    return new EditModel(ms, tok, prepared, locate, o.threads, o.profile);
   }
 
   get spec(): DecoderSpec {
@@ -110,16 +115,43 @@ export class EditModel {
       grads = g.grads;
       fs.writeFileSync(meta, JSON.stringify({ grads }));
     } else grads = (JSON.parse(fs.readFileSync(meta, 'utf8')) as { grads: Record<string, string> }).grads;
-    const open = (kind: string) =>
-      ort().InferenceSession.create(file(kind), {
-        executionProviders: ['cpu'],
-        graphOptimizationLevel: 'all',
-        enableCpuMemArena: true,
-        ...(this.threads ? { intraOpNumThreads: this.threads } : {}),
-      });
+    const open = (kind: string) => this.openSession(file(kind), kind);
     const [prefix, rows, step] = [await open('prefix'), await open('rows'), await open('step')];
     this.cache = { layer, params, klGrad, klDirection, prefix, rows, step, grads };
     return this.cache;
+  }
+
+  /** An ORT session over an edit graph file, with the engine's session options (runtime/session.ts): no spinning
+   *  intra-op threads, one inter-op thread (docs/engine.md). */
+  private openSession(file: string, kind: string): Promise<OrtTypes.InferenceSession> {
+    return ort().InferenceSession.create(file, {
+      executionProviders: ['cpu'],
+      graphOptimizationLevel: 'all',
+      enableCpuMemArena: true,
+      ...(this.threads ? { intraOpNumThreads: this.threads } : {}),
+      interOpNumThreads: 1,
+      extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+      ...(this.profile ? { enableProfiling: true, profileFilePrefix: `${this.profile}-${kind}` } : {}),
+    });
+  }
+
+  /** The paper-mode locate session: every block's output before the final norm (graphs.ts buildBlockOutputsGraph). */
+  async blockOutputsSession(): Promise<OrtTypes.InferenceSession> {
+    if (this.blocks) return this.blocks;
+    const file = path.join(this.prepared.dir, `edit-blocks-v${GRAPH_VERSION}.onnx`);
+    if (!fs.existsSync(file)) {
+      const tmp = `${file}.tmp`;
+      writeModel(buildBlockOutputsGraph(this.spec, weightSourceFromManifest(this.prepared.manifest)), tmp, { dataFile: `edit-blocks-v${GRAPH_VERSION}.consts` });
+      fs.renameSync(tmp, file);
+    }
+    this.blocks = await this.openSession(file, 'blocks');
+    return this.blocks;
+  }
+
+  /** Writes the ORT profiles of the current layer's edit sessions (opened with `profile`); returns nothing. */
+  endProfiling(): void {
+    const c = this.cache;
+    if (c) for (const s of [c.prefix, c.rows, c.step]) s.endProfiling();
   }
 
   private async releaseLayer(): Promise<void> {
@@ -130,6 +162,9 @@ export class EditModel {
 
   async release(): Promise<void> {
     await this.releaseLayer();
+    const b = this.blocks;
+    this.blocks = null;
+    await b?.release();
     await this.locateSession.release();
   }
 }

@@ -4,10 +4,8 @@
 // case gives a rank-1 subspace), then project the MLP value (down projection) matrix of that layer off it:
 // W ← (I − U Uᵀ) W on the output (hidden) side. Runs through the same EditRun / patch path as DINM.
 import { AppError } from '../../shared/errors';
-import { emptyCache } from '../engine/generate/generate';
-import { hiddenName } from '../engine/decoder/graph';
 import { type EditCase, type EditRun } from './dinm';
-import { leftPadBatch } from './locate';
+import { pooledBlockOutputs as pooledResponse } from './locate';
 import { editTargets, type EditModel } from './model';
 
 export interface ProfsOptions {
@@ -17,21 +15,9 @@ export interface ProfsOptions {
   onStage?: (stage: string) => void;
 }
 
-/** Mean over positions of each block output (hidden.{l+1}) for one sequence: [layers][hidden]. */
+/** Mean over all positions of each block's output (before any final norm) for one sequence: [layers][hidden]. */
 async function pooledBlockOutputs(m: EditModel, ids: number[]): Promise<Float64Array[]> {
-  const s = m.locateSession;
-  const out = await s.run({ ...leftPadBatch([ids], 0).feeds, ...emptyCache(s, 1) });
-  const H = m.spec.hidden;
-  const S = ids.length;
-  const res: Float64Array[] = [];
-  for (let l = 0; l < m.spec.layers; l++) {
-    // block l's output; the last block's output is only exposed after the final norm (hidden.L)
-    const h = out[hiddenName(l + 1)].data as Float32Array; // [1, seq, hidden]
-    const v = new Float64Array(H);
-    for (let p = 0; p < S; p++) for (let i = 0; i < H; i++) v[i] += h[p * H + i] / S;
-    res.push(v);
-  }
-  return res;
+  return (await pooledResponse(m, { ids, start: 0 })).map((v) => Float64Array.from(v));
 }
 
 const dot = (a: Float64Array, b: Float64Array) => a.reduce((s, x, i) => s + x * b[i], 0);

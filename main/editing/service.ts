@@ -226,10 +226,19 @@ interface PatchRow {
   created_at: string;
 }
 
-export function listPatches(db: Db, modelPath?: string): PatchInfo[] {
-  const rows = (modelPath
-    ? db.prepare('SELECT * FROM edit_patches WHERE model_path = ? ORDER BY created_at DESC').all(path.resolve(modelPath))
-    : db.prepare('SELECT * FROM edit_patches ORDER BY created_at DESC').all()) as PatchRow[];
+/** Recorded patches, newest first: all, those made on a folder path, or (baseHash) those for a content hash. */
+export function listPatches(db: Db, modelPath?: string, baseHash?: string): PatchInfo[] {
+  const where: string[] = [];
+  const args: string[] = [];
+  if (modelPath) {
+    where.push('model_path = ?');
+    args.push(path.resolve(modelPath));
+  }
+  if (baseHash) {
+    where.push('base_hash = ?');
+    args.push(baseHash);
+  }
+  const rows = db.prepare(`SELECT * FROM edit_patches ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC`).all(...args) as PatchRow[];
   return rows.map((r) => ({
     id: r.id,
     file: r.file,

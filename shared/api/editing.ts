@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { def } from '../define';
+import { def, Empty } from '../define';
 import type { JobInfo } from '../jobs';
 
 const Path = z.string().min(1).max(4096);
@@ -83,6 +83,22 @@ export interface PatchInfo {
   createdAt: string;
 }
 
+/** The patch the engine worker's loaded model generates with (Models-page playground). */
+export interface ActivePatch {
+  /** edit_patches row id (null when applied from a file that is not recorded) */
+  id: string | null;
+  file: string;
+  modelDir: string;
+  method: string;
+  mode: string;
+  caseId: string | null;
+  toxicLayer: number | null;
+  /** the patched tensors (graph inputs of the generation session) */
+  params: string[];
+  /** seconds to apply (graph + session when the tensor set changed, else just the new feeds) */
+  applySeconds: number;
+}
+
 export interface EditDefaults {
   arch: string;
   layers: number;
@@ -98,7 +114,22 @@ export const editingApi = {
   'editing.start': def(EditRunInput).returns<JobInfo>(),
   /** Default hyper-parameters for a model folder (per architecture). */
   'editing.defaults': def(z.object({ modelDir: Path }).strict()).returns<EditDefaults>(),
-  'editing.listPatches': def(z.object({ modelDir: Path.optional() }).strict()).returns<PatchInfo[]>(),
+  /** modelDir: patches recorded for that folder path; sameContentAs: patches whose base content hash is that folder's */
+  'editing.listPatches': def(z.object({ modelDir: Path.optional(), sameContentAs: Path.optional() }).strict()).returns<PatchInfo[]>(),
+  /** Deletes a recorded patch: its file (only if it is a SafeEdit patch) and its row. Refused while an evaluation run
+   *  references it, unless force. An applied patch stays in the engine's memory until cleared. */
+  'editing.deletePatch': def(z.object({ id: z.string().min(1).max(100), force: z.boolean().default(false) }).strict()).returns<{ id: string; fileRemoved: boolean }>(),
+  /** Applies a patch (a recorded id or a file) to the engine's loaded model (loading modelDir if needed): generation
+   *  (engine.generate / engine.inspect, the playground) then feeds the patched tensors, without reloading the model. */
+  'editing.applyPatch': def(
+    z
+      .object({ modelDir: Path, patchId: z.string().min(1).max(100).optional(), patch: Path.optional() })
+      .strict()
+      .refine((s) => (s.patchId === undefined) !== (s.patch === undefined), 'give exactly one of patchId or patch'),
+  ).returns<ActivePatch>(),
+  /** Removes the applied patch: generation uses the base weights again. */
+  'editing.clearPatch': def(Empty).returns<{ active: null }>(),
+  'editing.activePatch': def(Empty).returns<{ active: ActivePatch | null }>(),
   /** Writes a complete HF folder with the patch baked in (only the affected shards rewritten). */
   'editing.exportPatch': def(z.object({ modelDir: Path, patch: Path, outDir: Path }).strict()).returns<{ outDir: string; rewritten: string[]; linked: number; copied: number }>(),
 };

@@ -28,7 +28,8 @@ function linear(x: Float64Array[], w: { dims: number[]; data: Float32Array }, la
   });
 }
 
-export function refForward(spec: DecoderSpec, w: Weights, ids: number[]): { logits: Float64Array[]; hidden: Float64Array[][] } {
+/** logits; hidden as Hugging Face's hidden_states (last after the final norm); blocks: every block's output before any final norm. */
+export function refForward(spec: DecoderSpec, w: Weights, ids: number[]): { logits: Float64Array[]; hidden: Float64Array[][]; blocks: Float64Array[][] } {
   const S = ids.length;
   const { hidden: H, heads, kvHeads, headDim: hd } = spec;
   const emb = get(w, spec.globals.embed);
@@ -76,6 +77,7 @@ export function refForward(spec: DecoderSpec, w: Weights, ids: number[]): { logi
   };
   const bias = (n?: string) => (n ? get(w, n).data : undefined);
   const hidden: Float64Array[][] = [x.map((r) => r.slice())];
+  const blocks: Float64Array[][] = [];
   for (let l = 0; l < spec.layers; l++) {
     const t = spec.layerTensors[l];
     const n1 = norm(x, t.attnNorm, t.attnNormBias);
@@ -126,9 +128,10 @@ export function refForward(spec: DecoderSpec, w: Weights, ids: number[]): { logi
     const down = linear(inner, get(w, t.down), spec.linearLayout, bias(t.downBias));
     x = x.map((r, p) => r.map((val, i) => val + down[p][i]));
     if (l < spec.layers - 1) hidden.push(x.map((r) => r.slice()));
+    blocks.push(x.map((r) => r.slice()));
   }
   const xf = norm(x, spec.globals.finalNorm, spec.globals.finalNormBias);
   hidden.push(xf);
   const logits = linear(xf, get(w, spec.globals.lmHead ?? spec.globals.embed), 'out_in');
-  return { logits, hidden };
+  return { logits, hidden, blocks };
 }

@@ -92,4 +92,33 @@ export const editCommands: CliCommand[] = [
       return 0;
     },
   },
+  {
+    name: 'patch list',
+    usage: 'safeedit patch list [--model DIR] [--json]',
+    summary: 'list recorded weight patches (for a model: those made for its content hash)',
+    options: { model: { type: 'string' }, json: { type: 'boolean' } },
+    async run(args, ctx, io) {
+      const v = args.values;
+      const model = str(v.model);
+      const r = await call(ctx, 'editing.listPatches', model ? { sameContentAs: model } : {});
+      if (v.json) io.out(JSON.stringify(r));
+      else if (!r.length) io.out('no patches');
+      else for (const p of r) io.out(`${p.id}  ${p.method}/${p.mode}  layer ${p.toxicLayer ?? '-'}  case ${p.caseKey ?? p.caseId ?? '-'}  ${p.createdAt}${p.exists ? '' : '  (file missing)'}  ${p.file}`);
+      return 0;
+    },
+  },
+  {
+    name: 'patch delete',
+    usage: 'safeedit patch delete --id ID [--force]',
+    summary: 'delete a recorded weight patch (file + record); --force even when an evaluation run uses it',
+    options: { id: { type: 'string' }, force: { type: 'boolean' }, json: { type: 'boolean' } },
+    async run(args, ctx, io) {
+      const v = args.values;
+      const id = str(v.id);
+      if (!id) throw new AppError('usage', '--id ID is required');
+      const r = await call(ctx, 'editing.deletePatch', { id, force: Boolean(v.force) });
+      io.out(v.json ? JSON.stringify(r) : `deleted patch ${r.id}${r.fileRemoved ? '' : ' (its file was already gone)'}`);
+      return 0;
+    },
+  },
 ];

@@ -14,6 +14,9 @@ import { emptyCache, generate, type Feed } from '../generate/generate';
 import { GREEDY } from '../generate/sampling';
 import { DecoderSession } from './session';
 import { chooseProvider, listProviders } from './providers';
+import type { ActivePatch } from '../../../shared/api/editing';
+import { patchFeeds, readPatch } from '../../editing/patches';
+import { f32ToF16 } from '../safetensors';
 import type { z } from 'zod';
 
 export interface TokenEvent {
@@ -40,6 +43,16 @@ interface Loaded {
   sessions: Map<string, DecoderSession>;
   dataDir: string;
   threads?: number;
+  /** the applied weight patch: every session of this model is opened with its tensors as graph inputs and fed them */
+  patch: { info: ActivePatch; feeds: Record<string, Feed> } | null;
+}
+
+export interface ApplyPatchRequest {
+  modelDir: string;
+  /** a patch file (patches.ts format) */
+  file: string;
+  /** its edit_patches id, when recorded */
+  id?: string | null;
 }
 
 const dtypeFor = (provider: string): 'float32' | 'float16' => (provider === 'cpu' ? 'float32' : 'float16');
@@ -121,7 +134,7 @@ export class EngineCore {
       hasChatTemplate: tokenizer?.info.hasChatTemplate ?? false,
       loadSeconds: (performance.now() - t0) / 1000,
     };
-    this.loaded = { info, ms, tokenizer, sessions: new Map([[variantKey(session.prepared.variant), session]]), dataDir: req.dataDir, threads: req.threads };
+    this.loaded = { info, ms, tokenizer, sessions: new Map([[variantKey(session.prepared.variant), session]]), dataDir: req.dataDir, threads: req.threads, patch: null };
     return info;
   }
 
@@ -138,15 +151,113 @@ export class EngineCore {
     return this.loaded;
   }
 
-  private async sessionFor(l: Loaded, v: Omit<DecoderVariant, 'dtype'>): Promise<DecoderSession> {
-    const variant: DecoderVariant = { ...v, dtype: l.info.dtype };
+  /** The session of a variant; while a patch is applied, the variant takes the patched tensors as inputs (fed the
+   *  patch), so every graph this model runs sees the patch. */
+  private async sessionFor(l: Loaded, v: Omit<DecoderVariant, 'dtype' | 'editable'>): Promise<DecoderSession> {
+    const editable = l.patch ? Object.keys(l.patch.feeds).sort() : [];
+    const variant: DecoderVariant = { ...v, editable, dtype: l.info.dtype };
     const key = variantKey(variant);
     let s = l.sessions.get(key);
     if (!s) {
       s = await DecoderSession.open(prepareDecoder(l.ms, l.dataDir, variant), { provider: l.info.provider, threads: l.threads });
       l.sessions.set(key, s);
     }
+    if (l.patch) for (const [name, feed] of Object.entries(l.patch.feeds)) s.setWeight(name, feed);
     return s;
+  }
+
+  /** Releases the sessions whose editable tensors are not `keep` (bounds memory to one copy of the weights per variant). */
+  private async releaseOthers(l: Loaded, keep: string[]): Promise<void> {
+    const want = [...keep].sort().join('|');
+    for (const [key, s] of [...l.sessions]) {
+      if ([...s.prepared.variant.editable].sort().join('|') === want) continue;
+      l.sessions.delete(key);
+      await s.release();
+    }
+  }
+
+  activePatch(): ActivePatch | null {
+    return this.loaded?.patch?.info ?? null;
+  }
+
+  /**
+   * Applies a weight patch to the loaded model without reloading it: the generation graph is rebuilt (once per tensor
+   * set, cached next to the prepared weights) with the patched tensors as inputs and fed the patch; the prepared
+   * weights are reused. A patch over the same tensors as the applied one only swaps the fed values.
+   */
+  applyPatch(req: ApplyPatchRequest): Promise<ActivePatch> {
+    return this.patchOp(() => this.applyPatchNow(req));
+  }
+
+  /** Back to the base weights: the patched sessions are released and the base generation session reopened. */
+  clearPatch(): Promise<void> {
+    return this.patchOp(() => this.clearPatchNow());
+  }
+
+  // Patch operations swap sessions, so they wait for the runs in flight (the worker answers messages concurrently),
+  // and runs that arrive meanwhile wait for them.
+  private runs = new Set<Promise<unknown>>();
+  private patching: Promise<unknown> = Promise.resolve();
+  private patchOp<T>(fn: () => Promise<T>): Promise<T> {
+    const op = this.patching.then(async () => {
+      await Promise.allSettled([...this.runs]);
+      return fn();
+    });
+    this.patching = op.catch(() => undefined);
+    return op;
+  }
+  private async run<T>(fn: () => Promise<T>): Promise<T> {
+    await this.patching;
+    const p = fn();
+    this.runs.add(p);
+    try {
+      return await p;
+    } finally {
+      this.runs.delete(p);
+    }
+  }
+
+  private async applyPatchNow(req: ApplyPatchRequest): Promise<ActivePatch> {
+    const t0 = performance.now();
+    const l = this.need(req.modelDir);
+    const p = readPatch(req.file);
+    const f32 = patchFeeds(l.ms, p); // checks the base content hash and every tensor's shape
+    const feeds: Record<string, Feed> = {};
+    for (const [name, f] of Object.entries(f32)) {
+      const data = f.data as Float32Array; // [checkpoint layout of the tensor]
+      feeds[name] = l.info.dtype === 'float16' ? { dtype: 'float16', dims: f.dims, data: f32ToF16(data, undefined, true) } : f;
+    }
+    const names = Object.keys(feeds).sort();
+    const prev = l.patch;
+    const info: ActivePatch = {
+      id: req.id ?? null,
+      file: p.file,
+      modelDir: l.info.modelDir,
+      method: p.meta.method,
+      mode: p.meta.mode,
+      caseId: p.meta.caseId ?? null,
+      toxicLayer: p.meta.toxicLayer ?? null,
+      params: names,
+      applySeconds: 0,
+    };
+    l.patch = { info, feeds };
+    try {
+      await this.releaseOthers(l, names);
+      await this.sessionFor(l, { hiddenStates: false, allLogits: false, inference: true });
+    } catch (e) {
+      l.patch = prev;
+      throw new AppError('patch_failed', `${p.file}: could not build the patched generation session: ${(e as Error).message}`);
+    }
+    info.applySeconds = (performance.now() - t0) / 1000;
+    return info;
+  }
+
+  private async clearPatchNow(): Promise<void> {
+    const l = this.loaded;
+    if (!l?.patch) return;
+    l.patch = null;
+    await this.releaseOthers(l, []);
+    await this.sessionFor(l, { hiddenStates: false, allLogits: false, inference: true });
   }
 
   private tokenize(l: Loaded, p: { text: string } | { ids: number[] }, chat: boolean, where: string): number[] {
@@ -160,7 +271,11 @@ export class EngineCore {
     return ids;
   }
 
-  async generate(raw: z.input<typeof GenerateInput>, onToken?: (e: TokenEvent) => void, signal?: AbortSignal): Promise<GenerateOutput> {
+  generate(raw: z.input<typeof GenerateInput>, onToken?: (e: TokenEvent) => void, signal?: AbortSignal): Promise<GenerateOutput> {
+    return this.run(() => this.generateNow(raw, onToken, signal));
+  }
+
+  private async generateNow(raw: z.input<typeof GenerateInput>, onToken?: (e: TokenEvent) => void, signal?: AbortSignal): Promise<GenerateOutput> {
     const input = GenerateInput.parse(raw);
     const l = this.need(input.modelDir);
     const prompts = input.prompts.map((p, i) => this.tokenize(l, p, input.chat, `prompt ${i + 1}`));
@@ -170,7 +285,7 @@ export class EngineCore {
         throw new AppError('invalid_input', `prompt ${i + 1}: ${p.length} tokens + ${input.maxNewTokens} new exceed the model's context of ${maxCtx}`);
       }
     }
-    const session = await this.sessionFor(l, { hiddenStates: false, allLogits: false, editable: [], inference: true });
+    const session = await this.sessionFor(l, { hiddenStates: false, allLogits: false, inference: true });
     const tok = l.tokenizer;
     const decode = (ids: number[]) => (tok ? tok.decode(ids, { skipSpecialTokens: true }) : '');
     const shown = prompts.map(() => '');
@@ -202,12 +317,16 @@ export class EngineCore {
     };
   }
 
-  async inspect(raw: z.input<typeof InspectInput>): Promise<InspectOutput> {
+  inspect(raw: z.input<typeof InspectInput>): Promise<InspectOutput> {
+    return this.run(() => this.inspectNow(raw));
+  }
+
+  private async inspectNow(raw: z.input<typeof InspectInput>): Promise<InspectOutput> {
     const input = InspectInput.parse(raw);
     const l = this.need(input.modelDir);
     const ids = this.tokenize(l, input.prompt, input.chat, 'prompt');
     if (ids.length > l.ms.maxContext) throw new AppError('invalid_input', `prompt: ${ids.length} tokens exceed the model's context of ${l.ms.maxContext}`);
-    const s = await this.sessionFor(l, { hiddenStates: true, allLogits: true, editable: [], inference: true });
+    const s = await this.sessionFor(l, { hiddenStates: true, allLogits: true, inference: true });
     const S = ids.length;
     const feeds: Record<string, Feed> = {
       input_ids: { dtype: 'int64', dims: [1, S], data: BigInt64Array.from(ids.map(BigInt)) },

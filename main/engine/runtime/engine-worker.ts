@@ -40,6 +40,16 @@ port.on('message', async (m: EngineRequest) => {
       case 'inspect':
         result = await core.inspect(m.args);
         break;
+      case 'applyPatch':
+        result = await core.applyPatch(m.args);
+        break;
+      case 'clearPatch':
+        await core.clearPatch();
+        result = null;
+        break;
+      case 'activePatch':
+        result = core.activePatch();
+        break;
     }
     send({ type: 'result', id: m.id, ok: true, result });
   } catch (e) {

@@ -2,7 +2,7 @@
 import type { z } from 'zod';
 import type { ApiErrorShape } from '../../../shared/errors';
 import type { GenerateInput, InspectInput } from '../../../shared/api/engine';
-import type { LoadRequest, TokenEvent } from './core';
+import type { ApplyPatchRequest, LoadRequest, TokenEvent } from './core';
 
 export type EngineRequest =
   | { id: number; op: 'load'; args: LoadRequest }
@@ -11,6 +11,9 @@ export type EngineRequest =
   | { id: number; op: 'estimate'; args: { modelDir: string; provider?: string } }
   | { id: number; op: 'generate'; args: z.input<typeof GenerateInput> }
   | { id: number; op: 'inspect'; args: z.input<typeof InspectInput> }
+  | { id: number; op: 'applyPatch'; args: ApplyPatchRequest }
+  | { id: number; op: 'clearPatch' }
+  | { id: number; op: 'activePatch' }
   | { id: number; op: 'cancel'; target: number };
 
 export type EngineMessage =

@@ -1,9 +1,11 @@
 // Models page playground: load/eject a model in the engine worker, generate from a prompt (optionally through
-// the chat template) with tokens streaming in as 'engine.token' events.
+// the chat template) with tokens streaming in as 'engine.token' events. A weight patch recorded for the loaded model's
+// content hash can be applied to the engine (generation then feeds the patched tensors, no reload) and cleared.
 import { useEffect, useRef, useState } from 'react';
 import { api } from '../api';
 import { useApp } from '../state/store';
 import type { EngineStatus, GenerateOutput, MemoryEstimateOut } from '../../../shared/api/engine';
+import type { ActivePatch, PatchInfo } from '../../../shared/api/editing';
 
 const fmtBytes = (n: number) => (n >= 1 << 30 ? `${(n / (1 << 30)).toFixed(2)} GiB` : `${(n / (1 << 20)).toFixed(1)} MiB`);
 
@@ -25,6 +27,26 @@ export function Playground({ modelDir: given }: { modelDir?: string }) {
   const [streamed, setStreamed] = useState('');
   const [result, setResult] = useState<GenerateOutput | null>(null);
   const requestId = useRef('');
+  const [patches, setPatches] = useState<PatchInfo[]>([]);
+  const [patchId, setPatchId] = useState('');
+  const [active, setActive] = useState<ActivePatch | null>(null);
+  const loadedDir = status?.loaded?.modelDir ?? null;
+
+  // patches made for the loaded model's content (any folder holding the same checkpoint), and the applied one
+  const refreshPatches = async (dir: string | null) => {
+    setActive((await api.call('editing.activePatch', {})).active);
+    if (!dir) return setPatches([]);
+    const ps = (await api.call('editing.listPatches', { sameContentAs: dir })).filter((p) => p.exists);
+    setPatches(ps);
+    setPatchId((cur) => (ps.some((p) => p.id === cur) ? cur : (ps[0]?.id ?? '')));
+  };
+  useEffect(() => {
+    void refreshPatches(loadedDir).catch(() => {});
+    // a finished job may have recorded a new patch
+    return api.onEvent((e) => {
+      if (e.type === 'job' && e.job.status === 'done') void refreshPatches(loadedDir).catch(() => {});
+    });
+  }, [loadedDir]);
 
   useEffect(() => {
     if (given) setModelDir(given);
@@ -109,6 +131,49 @@ export function Playground({ modelDir: given }: { modelDir?: string }) {
           <span className="muted">No model loaded.</span>
         )}
       </p>
+      {loaded && (
+        <div className="toolbar" data-testid="playground-patches">
+          <label>
+            weight patch{' '}
+            <select value={patchId} onChange={(e) => setPatchId(e.target.value)} disabled={!patches.length || busy !== null} data-testid="playground-patch-select">
+              {!patches.length && <option value="">no patches for this model</option>}
+              {patches.map((p) => (
+                <option key={p.id} value={p.id}>
+                  {p.method}/{p.mode} · layer {p.toxicLayer ?? '-'} · case {p.caseKey ?? p.caseId ?? '-'} · {p.createdAt.replace('T', ' ').slice(0, 19)}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button
+            disabled={!patchId || busy !== null}
+            data-testid="playground-patch-apply"
+            onClick={() => run('applying the patch', async () => setActive(await api.call('editing.applyPatch', { modelDir: loaded.modelDir, patchId })))}
+          >
+            Apply
+          </button>
+          <button
+            disabled={!active || busy !== null}
+            data-testid="playground-patch-clear"
+            onClick={() =>
+              run('clearing the patch', async () => {
+                await api.call('editing.clearPatch', {});
+                setActive(null);
+              })
+            }
+          >
+            Clear
+          </button>
+          <span className="small" data-testid="playground-patch-active">
+            {active ? (
+              <>
+                patched: <b>{active.method}/{active.mode}</b>, layer {active.toxicLayer ?? '-'} ({active.params.join(', ')}){active.id ? '' : ` from ${active.file}`}
+              </>
+            ) : (
+              <span className="muted">base weights</span>
+            )}
+          </span>
+        </div>
+      )}
       <textarea rows={4} value={prompt} onChange={(e) => setPrompt(e.target.value)} data-testid="playground-prompt" />
       <div className="toolbar">
         <label className="row">
@@ -116,7 +181,8 @@ export function Playground({ modelDir: given }: { modelDir?: string }) {
           chat template
         </label>
         <label>
-          max new tokens <input type="number" min={1} max={2048} value={maxNew} onChange={(e) => setMaxNew(Number(e.target.value) || 1)} style={{ width: 70 }} />
+          max new tokens{' '}
+          <input type="number" min={1} max={2048} value={maxNew} onChange={(e) => setMaxNew(Number(e.target.value) || 1)} style={{ width: 70 }} data-testid="playground-max-new" />
         </label>
         <label className="row">
           <input type="checkbox" checked={sample} onChange={(e) => setSample(e.target.checked)} /> sample

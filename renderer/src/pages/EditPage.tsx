@@ -1,11 +1,12 @@
 // Edit: choose a model, a case (a dataset record — the dataset page opens #/edit/<recordKey> — or a SafeEdit file),
 // the method and its hyper-parameters (defaults per architecture), run it as a job; live loss curve, the per-layer
-// distance plot with the chosen layer highlighted, then the response to the adversarial prompt before and after.
+// distance plot with the chosen layer highlighted, then the response to the adversarial prompt before and after;
+// the patches recorded for the model (apply them in the Models-page playground; delete them here).
 import { useEffect, useMemo, useState } from 'react';
 import { api } from '../api';
 import { useApp } from '../state/store';
 import type { ModelInfo } from '../../../shared/api/models';
-import type { EditDefaults, EditOutput, EditingMethod } from '../../../shared/api/editing';
+import type { EditDefaults, EditOutput, EditingMethod, PatchInfo } from '../../../shared/api/editing';
 import './edit.css';
 
 type Step = { step: number; steps: number; loss: number; nll: number; kl: number };
@@ -72,6 +73,7 @@ export function EditPage() {
   const [jobId, setJobId] = useState<string | null>(null);
   const [live, setLive] = useState<Step[]>([]);
   const [error, setError] = useState<string | null>(null);
+  const [patches, setPatches] = useState<PatchInfo[]>([]);
 
   useEffect(() => {
     const onHash = () => {
@@ -101,6 +103,20 @@ export function EditPage() {
   );
 
   const job = jobId ? jobs[jobId] : undefined;
+  const refreshPatches = () => {
+    if (!modelDir) return setPatches([]);
+    api.call('editing.listPatches', { sameContentAs: modelDir }).then(setPatches, () => setPatches([]));
+  };
+  useEffect(refreshPatches, [modelDir, job?.status]);
+  const removePatch = async (p: PatchInfo) => {
+    setError(null);
+    try {
+      await api.call('editing.deletePatch', { id: p.id });
+    } catch (e) {
+      setError((e as Error).message);
+    }
+    refreshPatches();
+  };
   const result = job?.status === 'done' ? (job.result as EditOutput) : null;
   const losses = result ? result.losses : live.map((s) => s.loss);
   const trained = method === 'dinm' || method === 'ft-l';
@@ -248,6 +264,34 @@ export function EditPage() {
           <div className="edit-patch" data-testid="edit-patch">
             {result.patch ? `patch: ${result.patch}` : 'no weights changed'}
           </div>
+        </section>
+      )}
+      {patches.length > 0 && (
+        <section className="edit-patches" data-testid="edit-patches">
+          <h2>Patches for this model</h2>
+          <p className="small muted">Apply one in the Models page playground to generate with it.</p>
+          <table>
+            <tbody>
+              {patches.map((p) => (
+                <tr key={p.id} data-testid="edit-patch-row">
+                  <td>
+                    {p.method}/{p.mode}
+                  </td>
+                  <td>layer {p.toxicLayer ?? '-'}</td>
+                  <td>case {p.caseKey ?? p.caseId ?? '-'}</td>
+                  <td>{p.createdAt.replace('T', ' ').slice(0, 19)}</td>
+                  <td className="small" title={p.file}>
+                    {p.exists ? p.id.slice(0, 8) : 'file missing'}
+                  </td>
+                  <td>
+                    <button onClick={() => void removePatch(p)} data-testid="edit-patch-delete">
+                      Delete
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
         </section>
       )}
     </div>
