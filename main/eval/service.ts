@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Db } from '../store/db';
 import type { JobRunner } from '../jobs/runner';
 import type { EvalSettings, JudgeInfo, JudgeSpec, MetricReport, Provenance, RunSummary } from '../../shared/api/eval';
-import type { JobInfo } from '../../shared/jobs';
+import { isTerminal, type JobInfo } from '../../shared/jobs';
 import { AppError } from '../../shared/errors';
 import { APP_VERSION } from '../util/version';
 import { resolveCases } from './cases';
@@ -84,6 +84,16 @@ export function resumeRun(db: Db, jobs: JobRunner, runId: string): { run: RunSum
   const cur = getRunSummary(db, runId);
   if (cur.status === 'running') throw new AppError('conflict', `run ${runId} is already running (job ${cur.jobId})`);
   if (cur.status === 'done') return { run: cur, job: null };
+  if (cur.status === 'pending' && cur.jobId) {
+    // A pending run whose job is still queued or running must not get a second job.
+    let live = false;
+    try {
+      live = !isTerminal(jobs.get(cur.jobId).status);
+    } catch {
+      live = false;
+    }
+    if (live) throw new AppError('conflict', `run ${runId} is already queued (job ${cur.jobId})`);
+  }
   assertRunnable(cur.provenance.edit.method);
   setRunStatus(db, runId, 'pending');
   const job = launch(db, jobs, runId, cur.name ?? undefined);
