@@ -1,6 +1,6 @@
 // Editing benchmark: 10 DINM steps (easyedit mode) on a Qwen2-0.5B-shaped random model (hidden 896, 24 layers,
 // 14 heads / 2 KV heads, intermediate 4864, vocab 151936, f32, CPU), the golden DINM case (~130-token edit input),
-// the middle layer fixed. Prints seconds per step, the one-time costs and the total. Run via scripts/bench-edit.mjs.
+// the middle layer fixed. Prints seconds per step, the one-time costs and the total. Run via npm run bench:edit (scripts/bench/run.mjs).
 // --profile: ORT profiling on the edit-graph sessions; the step and rows graphs' kernel time per run by op type
 // (stderr and the report's `profile`).
 import fs from 'node:fs';

@@ -2,7 +2,7 @@
 // cases (the project's demo set: 8 cases × 5 inputs = 40 responses) on a Qwen2-0.5B-shaped random model, with
 // generation batch 8 against batch 1. A tiny random judge keeps judging out of what is measured. Each repeat runs
 // both batch sizes (alternating which goes first); the report gives every repeat and the medians.
-// Run via scripts/bench-eval.mjs:  npm run bench:eval [-- --repeats N --new N --cases N --layers N]
+// Run via scripts/bench/run.mjs:  npm run bench:eval [-- --repeats N --new N --cases N --layers N]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

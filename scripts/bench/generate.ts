@@ -1,6 +1,6 @@
 // Generation benchmark on a Qwen2-0.5B-shaped random model (f32, CPU): prefill and decode tokens/s at batch
 // 1 and 8, and decode as a fraction of the memory-bandwidth bound measured on this machine.
-// Run through scripts/bench-generate.mjs (bundles this file with esbuild).
+// Run through scripts/bench/run.mjs (npm run bench:generate bundles this file with esbuild).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -1,6 +1,6 @@
 // Judge throughput on a RoBERTa-large-shaped classifier (random weights, tiny vocabulary; the compute is the
 // encoder's): prepare (weights → cache), session open, and P(unsafe) for short and max-length texts, batch 1 vs 8.
-//   node scripts/bench-judge.mjs [--layers 24] [--hidden 1024] [--heads 16] [--inter 4096] [--threads N]
+//   npm run bench:judge [--layers 24] [--hidden 1024] [--heads 16] [--inter 4096] [--threads N]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
