@@ -122,6 +122,20 @@ function template(bos: string) {
   };
 }
 
+/** Byte-level BPE styles as data: their special tokens and the few pipeline differences. */
+const BYTE_LEVEL_STYLES: Record<Exclude<TokenizerStyle, 'sentencepiece'>, { specials: string[]; bos: string | null; eos: string; pad: string | null; nfc: boolean; llama3Split: boolean }> = {
+  gpt2: { specials: ['<|endoftext|>'], bos: null, eos: '<|endoftext|>', pad: null, nfc: false, llama3Split: false },
+  qwen2: { specials: ['<|endoftext|>', '<|im_start|>', '<|im_end|>'], bos: null, eos: '<|im_end|>', pad: '<|endoftext|>', nfc: true, llama3Split: false },
+  llama3: {
+    specials: ['<|begin_of_text|>', '<|end_of_text|>', '<|start_header_id|>', '<|end_header_id|>', '<|eot_id|>'],
+    bos: '<|begin_of_text|>',
+    eos: '<|eot_id|>',
+    pad: null,
+    nfc: false,
+    llama3Split: true,
+  },
+};
+
 /** Builds tokenizer.json + tokenizer_config.json for a style; `merges` sets how many merges are learned. */
 export function buildTinyTokenizer(style: TokenizerStyle, merges = 64): TinyTokenizer {
   const learned = learnMerges(corpusWords(style), merges);
@@ -176,24 +190,16 @@ export function buildTinyTokenizer(style: TokenizerStyle, merges = 64): TinyToke
   } else {
     for (const [, ch] of bytesToUnicode()) add(ch);
     for (const [a, b] of learned) add(a + b);
-    if (style === 'gpt2') {
-      specials.push('<|endoftext|>');
-      eos = '<|endoftext|>';
-      bos = null;
-    } else if (style === 'qwen2') {
-      specials.push('<|endoftext|>', '<|im_start|>', '<|im_end|>');
-      eos = '<|im_end|>';
-      pad = '<|endoftext|>';
-    } else {
-      specials.push('<|begin_of_text|>', '<|end_of_text|>', '<|start_header_id|>', '<|end_header_id|>', '<|eot_id|>');
-      bos = '<|begin_of_text|>';
-      eos = '<|eot_id|>';
-    }
+    const st = BYTE_LEVEL_STYLES[style];
+    specials.push(...st.specials);
+    bos = st.bos;
+    eos = st.eos;
+    pad = st.pad;
     for (const s of specials) add(s);
     json = {
-      normalizer: style === 'qwen2' ? { type: 'NFC' } : null,
+      normalizer: st.nfc ? { type: 'NFC' } : null,
       pre_tokenizer:
-        style === 'llama3'
+        st.llama3Split
           ? {
               type: 'Sequence',
               pretokenizers: [
@@ -203,7 +209,7 @@ export function buildTinyTokenizer(style: TokenizerStyle, merges = 64): TinyToke
             }
           : byteLevel,
       post_processor:
-        style === 'llama3'
+        st.llama3Split
           ? { type: 'Sequence', processors: [{ ...byteLevel, trim_offsets: false, use_regex: false }, template(bos!)] }
           : { ...byteLevel, trim_offsets: false },
       decoder: byteLevel,
