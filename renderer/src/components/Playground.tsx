@@ -13,6 +13,11 @@ const refreshInfo = async () => useApp.setState({ info: await api.call('system.i
 
 export function Playground({ modelDir: given }: { modelDir?: string }) {
   const [modelDir, setModelDir] = useState(given ?? '');
+  const [registered, setRegistered] = useState<{ path: string; name: string }[]>([]);
+  useEffect(() => {
+    // registered model folders, offered as suggestions (any folder can still be typed)
+    void api.call('models.list', {}).then((l) => setRegistered(l.map((x) => ({ path: x.path, name: x.name }))), () => setRegistered([]));
+  }, []);
   const [status, setStatus] = useState<EngineStatus | null>(null);
   const [estimate, setEstimate] = useState<MemoryEstimateOut | null>(null);
   const [prompt, setPrompt] = useState('Hello');
@@ -82,7 +87,14 @@ export function Playground({ modelDir: given }: { modelDir?: string }) {
     <section className="card playground" data-testid="playground">
       <h2>Playground</h2>
       <div className="toolbar">
-        <input className="grow" placeholder="model folder" value={modelDir} onChange={(e) => setModelDir(e.target.value)} data-testid="playground-model" />
+        <input className="grow" list="playground-models" placeholder="model folder" value={modelDir} onChange={(e) => setModelDir(e.target.value)} data-testid="playground-model" />
+        <datalist id="playground-models">
+          {registered.map((m) => (
+            <option key={m.path} value={m.path}>
+              {m.name}
+            </option>
+          ))}
+        </datalist>
         <button
           disabled={!modelDir.trim() || busy !== null}
           onClick={() => run('estimating', async () => setEstimate(await api.call('engine.estimate', { modelDir: modelDir.trim() })))}
