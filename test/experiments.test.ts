@@ -371,3 +371,24 @@ describe('CSV cells', () => {
     expect(csvField(null)).toBe('');
   });
 });
+
+describe('runs table model column', () => {
+  it("shows a model's registered name, else its folder name", async () => {
+    const { listExperiments } = await import('../main/experiments/runs');
+    const c = await tempContext();
+    try {
+      const a = seedRun(c.db, { cases: 2, unsafeRate: 0.5, model: 'llama-2-7b-chat', seed: 11 });
+      const b = seedRun(c.db, { cases: 2, unsafeRate: 0.5, model: 'mistral-7b', seed: 12 });
+      const now = new Date().toISOString();
+      c.db
+        .prepare(`INSERT INTO models(id, name, path, arch, hf_architecture, dtype, parameters, file_bytes, summary_json, content_hash, state, created_at, updated_at)
+                  VALUES ('m1', 'Llama 2 chat (7B)', '/models/llama-2-7b-chat', 'llama', 'LlamaForCausalLM', 'BF16', 1, 1, '{}', 'h', 'registered', ?, ?)`)
+        .run(now, now);
+      const rows = listExperiments(c.db);
+      expect(rows.find((r) => r.id === a)!.model).toBe('Llama 2 chat (7B)');
+      expect(rows.find((r) => r.id === b)!.model).toBe('mistral-7b');
+    } finally {
+      await c.close();
+    }
+  });
+});

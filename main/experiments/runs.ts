@@ -81,13 +81,19 @@ function toxicLayerModes(db: Db, runs: { id: string; status: RunStatus; finished
   return out;
 }
 
-function toRow(r: ListRow, judge: JudgeInfo, toxic: number | null): ExperimentRow {
+/** Registered model names by folder path: the runs table shows a model's registered name, else its folder name. */
+function modelNames(db: Db): Map<string, string> {
+  return new Map((db.prepare('SELECT path, name FROM models').all() as { path: string; name: string }[]).map((m) => [m.path, m.name]));
+}
+
+function toRow(r: ListRow, judge: JudgeInfo, toxic: number | null, names: Map<string, string>): ExperimentRow {
   const settings = JSON.parse(r.settings_json) as EvalSettings;
   const prov = JSON.parse(r.provenance_json) as Provenance;
+  const modelPath = prov.modelPath || settings.model.path;
   return {
     id: r.id,
     name: r.name,
-    model: path.basename(prov.modelPath || settings.model.path),
+    model: names.get(modelPath) ?? path.basename(modelPath),
     modelPath: prov.modelPath || settings.model.path,
     method: settings.edit.method,
     mode: settings.edit.mode,
@@ -135,14 +141,15 @@ export function listExperiments(db: Db): ExperimentRow[] {
   const rows = db.prepare(`${LIST_SQL} ORDER BY r.created_at DESC, r.rowid DESC`).all() as ListRow[];
   const judge = judgeCache(db);
   const toxic = toxicLayerModes(db, rows);
-  return rows.map((r) => toRow(r, judge(r.judge_id), toxic.get(r.id) ?? null));
+  const names = modelNames(db);
+  return rows.map((r) => toRow(r, judge(r.judge_id), toxic.get(r.id) ?? null, names));
 }
 
 export function experimentRow(db: Db, id: string): ExperimentRow {
   reconcileRuns(db);
   const r = db.prepare(`${LIST_SQL} WHERE r.id=?`).get(id) as ListRow | undefined;
   if (!r) throw new AppError('not_found', `no evaluation run with id ${id}`);
-  return toRow(r, getJudge(db, r.judge_id), toxicLayerModes(db, [r]).get(id) ?? null);
+  return toRow(r, getJudge(db, r.judge_id), toxicLayerModes(db, [r]).get(id) ?? null, modelNames(db));
 }
 
 /**
