@@ -4,6 +4,8 @@
 // Two flavours share the vocabulary: 'decoder' (no special tokens added, <eos> ends a response) and 'classifier'
 // ([CLS] text [SEP], BERT style).
 
+import { bertTemplateProcessing } from '../engine/text/tokenizer-json';
+
 /** The pre-tokenizer's split (tokenizers' "Whitespace": \w+|[^\w\s]+), mirrored to build the vocabulary. */
 const SPLIT = /\w+|[^\w\s]+/g;
 
@@ -55,21 +57,7 @@ export function buildDemoTokenizer(texts: string[], flavour: 'decoder' | 'classi
     normalizer: null,
     pre_tokenizer: { type: 'Whitespace' },
     post_processor: classifier
-      ? {
-          type: 'TemplateProcessing',
-          single: [{ SpecialToken: { id: '[CLS]', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[SEP]', type_id: 0 } }],
-          pair: [
-            { SpecialToken: { id: '[CLS]', type_id: 0 } },
-            { Sequence: { id: 'A', type_id: 0 } },
-            { SpecialToken: { id: '[SEP]', type_id: 0 } },
-            { Sequence: { id: 'B', type_id: 1 } },
-            { SpecialToken: { id: '[SEP]', type_id: 1 } },
-          ],
-          special_tokens: {
-            '[CLS]': { id: '[CLS]', ids: [id('[CLS]')], tokens: ['[CLS]'] },
-            '[SEP]': { id: '[SEP]', ids: [id('[SEP]')], tokens: ['[SEP]'] },
-          },
-        }
+      ? bertTemplateProcessing(id('[CLS]'), id('[SEP]'))
       : null,
     decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
     model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab },

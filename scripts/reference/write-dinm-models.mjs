@@ -4,10 +4,9 @@
 // Same writer as write-tiny-models.mjs (main/engine/testing/tiny.ts), but 4 decoder blocks instead of 2 so the
 // toxic-layer choice is not trivial. The list below is also recorded in every golden ("model": {arch, options});
 // the engine's DINM tests must write their folders with exactly these options.
-import { build } from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { importTs, outDirArg } from './lib.mjs';
 
 export const DINM_MODELS = [
   { name: 'llama', arch: 'llama', options: { seed: 41, layers: 4, maxPos: 256 } },
@@ -16,25 +15,8 @@ export const DINM_MODELS = [
   { name: 'gpt2', arch: 'gpt2', options: { seed: 44, layers: 4, maxPos: 256 } },
 ];
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const out = process.argv[2];
-if (!out) {
-  console.error('usage: node scripts/reference/write-dinm-models.mjs OUT_DIR');
-  process.exit(2);
-}
-const bundle = path.join(root, '.tmp', 'tiny-models-dinm.mjs');
-fs.mkdirSync(path.dirname(bundle), { recursive: true });
-await build({
-  entryPoints: [path.join(root, 'main/engine/testing/tiny.ts')],
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  packages: 'external',
-  outfile: bundle,
-  logLevel: 'warning',
-});
-const { writeTinyModel } = await import(pathToFileURL(bundle).href);
-fs.mkdirSync(out, { recursive: true });
+const out = outDirArg('write-dinm-models.mjs');
+const { writeTinyModel } = await importTs('main/engine/testing/tiny.ts', 'tiny-models-dinm.mjs');
 for (const m of DINM_MODELS) {
   const dir = path.join(out, m.name);
   const info = writeTinyModel(dir, m.arch, m.options);

@@ -3,6 +3,7 @@
 // seed; loadable by this engine and by transformers (scripts/reference/make_judge_goldens.py computes the goldens
 // from exactly these folders).
 import fs from 'node:fs';
+import { bertTemplateProcessing } from '../text/tokenizer-json';
 import path from 'node:path';
 import { CLASSIFIER_PROFILES, type ClassifierArchName, type EncoderShapeSym, type EncoderTensorTemplate } from '../arch/classifiers';
 import { writeSafetensors, type TensorToWrite } from '../safetensors/writer';
@@ -119,21 +120,7 @@ function bertTokenizer(maxLen: number): TinyTok {
       added_tokens: specials.map((s) => added(id(s), s)),
       normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true },
       pre_tokenizer: { type: 'BertPreTokenizer' },
-      post_processor: {
-        type: 'TemplateProcessing',
-        single: [{ SpecialToken: { id: '[CLS]', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[SEP]', type_id: 0 } }],
-        pair: [
-          { SpecialToken: { id: '[CLS]', type_id: 0 } },
-          { Sequence: { id: 'A', type_id: 0 } },
-          { SpecialToken: { id: '[SEP]', type_id: 0 } },
-          { Sequence: { id: 'B', type_id: 1 } },
-          { SpecialToken: { id: '[SEP]', type_id: 1 } },
-        ],
-        special_tokens: {
-          '[CLS]': { id: '[CLS]', ids: [id('[CLS]')], tokens: ['[CLS]'] },
-          '[SEP]': { id: '[SEP]', ids: [id('[SEP]')], tokens: ['[SEP]'] },
-        },
-      },
+      post_processor: bertTemplateProcessing(id('[CLS]'), id('[SEP]')),
       decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
       model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab },
     },
