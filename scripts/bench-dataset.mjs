@@ -3,7 +3,7 @@
 // test_ALL 540), imports them through the real importer into a fresh data dir, then times full-text searches
 // (a page of 100 results + total count, as the Dataset page and `safeedit dataset search` ask) and facet counts.
 // Prints a table and a JSON line; the target is < 50 ms per search.
-import { build } from 'esbuild';
+import { bundleTs } from './bench/bundle.mjs';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,24 +13,7 @@ import { performance } from 'node:perf_hooks';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'safeedit-bench-'));
 // Inside the project so node_modules resolves (out/ is build output, not committed).
-const bundle = path.join(root, 'out', 'bench', 'dataset-bench.mjs');
-await build({
-  stdin: {
-    contents: `export { openDb } from './main/store/db';\nexport * from './main/dataset/index';`,
-    resolveDir: root,
-    sourcefile: 'bench-entry.ts',
-    loader: 'ts',
-  },
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  packages: 'external',
-  outfile: bundle,
-  absWorkingDir: root,
-  logLevel: 'warning',
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-});
+const bundle = await bundleTs({ contents: `export { openDb } from './main/store/db';\nexport * from './main/dataset/index';` }, 'dataset-bench.mjs');
 const ds = await import(pathToFileURL(bundle).href);
 
 // Deterministic pseudo-text: common English words mixed with a synthetic vocabulary.

@@ -5,7 +5,7 @@
 // sorting, filtering, scrolling through all 1,000 rows (frame times), and opening the comparison of the two
 // 1,350-case runs (from navigation to the aligned-sample table on screen). Targets: comparison < 1 s; sort/filter
 // < 100 ms; scroll p95 frame < 50 ms. Prints a table and one JSON line. Needs `node scripts/build.mjs` first.
-import { build } from 'esbuild';
+import { bundleTs } from './bench/bundle.mjs';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -17,26 +17,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 1000);
 const BIG = Number(process.env.BENCH_BIG_CASES ?? 1350);
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'safeedit-bench-ui-'));
-const bundle = path.join(root, 'out', 'bench', 'ui-bench.mjs');
-await build({
-  stdin: {
-    contents: `export { openDb } from './main/store/db';
+const bundle = await bundleTs({ contents: `export { openDb } from './main/store/db';
 export { seedManyRuns, seedRun, seedJudge } from './test/support/seed-runs';
-export { listExperiments, compareRuns, compareSamples, runReport, buildExport } from './main/experiments/index';`,
-    resolveDir: root,
-    sourcefile: 'bench-ui-entry.ts',
-    loader: 'ts',
-  },
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  packages: 'external',
-  outfile: bundle,
-  absWorkingDir: root,
-  logLevel: 'warning',
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-});
+export { listExperiments, compareRuns, compareSamples, runReport, buildExport } from './main/experiments/index';` }, 'ui-bench.mjs');
 const m = await import(pathToFileURL(bundle).href);
 
 const results = {};

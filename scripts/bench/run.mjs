@@ -5,30 +5,17 @@
 // --main-snapshot also builds the main-side bundles and copies them beside the bench bundle, for benchmarks that
 // start job workers (the job runner looks beside its own bundle first), so a rebuild of out/main while the
 // benchmark runs cannot change the code it measures half-way.
-import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { bundleTs, root } from './bundle.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const [name, ...rest] = process.argv.slice(2);
 const snapshot = rest[0] === '--main-snapshot';
 const args = (snapshot ? rest.slice(1) : rest).filter((a, i, all) => !(a === '--' && i === 0 && all.length));
 const outDir = path.join(root, 'out', snapshot ? `bench-${name}` : 'bench');
 const out = path.join(outDir, `${name}-bench.mjs`);
-await build({
-  entryPoints: [path.join(root, 'scripts', 'bench', `${name}.ts`)],
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
-  packages: 'external',
-  outfile: out,
-  absWorkingDir: root,
-  logLevel: 'warning',
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-});
+await bundleTs({ entry: `scripts/bench/${name}.ts` }, `${name}-bench.mjs`, path.relative(path.join(root, 'out'), outDir));
 if (snapshot) {
   const b = spawnSync(process.execPath, [path.join(root, 'scripts/build.mjs'), '--main'], { stdio: 'inherit', cwd: root });
   if (b.status !== 0) process.exit(b.status ?? 1);
