@@ -1,21 +1,8 @@
+import { fmtBytes, fmtParams } from '../../../shared/format';
 import path from 'node:path';
 import type { CliCommand } from '../types';
 import { call } from '../call';
 import type { ModelInfo } from '../../../shared/api/models';
-
-export function fmtBytes(n: number): string {
-  const u = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let i = 0;
-  while (n >= 1024 && i < u.length - 1) {
-    n /= 1024;
-    i++;
-  }
-  return `${n.toFixed(i === 0 ? 0 : 1)} ${u[i]}`;
-}
-
-function fmtParams(n: number): string {
-  return n >= 1e9 ? `${(n / 1e9).toFixed(2)}B` : n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}K` : String(n);
-}
 
 function line(m: ModelInfo): string {
   return [

@@ -1,25 +1,13 @@
 // Models: register local Hugging Face model folders (validated; the reason is shown when one is rejected),
 // the registry table (architecture, size, dtype, memory estimate, state), load/eject, and the playground.
 import { useEffect, useState } from 'react';
+import { fmtBytes, fmtParams } from '../../../shared/format';
 import { api } from '../api';
 import { useModels } from '../state/models';
 import { Playground } from '../components/Playground';
 import type { ModelInfo } from '../../../shared/api/models';
 import './models.css';
 
-export function fmtBytes(n: number): string {
-  const u = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let i = 0;
-  while (n >= 1024 && i < u.length - 1) {
-    n /= 1024;
-    i++;
-  }
-  return `${n.toFixed(i === 0 ? 0 : 1)} ${u[i]}`;
-}
-
-function fmtParams(n: number): string {
-  return n >= 1e9 ? `${(n / 1e9).toFixed(2)} B` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} K` : String(n);
-}
 
 const STATE_CLASS: Record<ModelInfo['state'], string> = { registered: '', loading: 'running', ready: 'done', error: 'failed' };
 
@@ -98,7 +86,7 @@ function Row({ m }: { m: ModelInfo }) {
         <div className="muted small">{m.hfArchitecture}</div>
       </td>
       <td>
-        {fmtParams(m.parameters)}
+        {fmtParams(m.parameters, ' ')}
         <div className="muted small">
           {m.dims.layers} layers · {m.dims.hidden} hidden · {m.dims.heads}/{m.dims.kvHeads} heads
         </div>
